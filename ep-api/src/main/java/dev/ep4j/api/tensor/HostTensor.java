@@ -11,7 +11,7 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe for concurrent writes; concurrent reads are fine.
  */
-public final class HostTensor {
+public final class HostTensor implements Tensor {
     private final DType dtype;
     private final long[] shape;
     private final long numel;
@@ -69,9 +69,15 @@ public final class HostTensor {
         return n;
     }
 
+    @Override
+    public HostTensor hostView() {
+        return this;
+    }
+
     /**
      * @return element type.
      */
+    @Override
     public DType dtype() {
         return dtype;
     }
@@ -79,6 +85,7 @@ public final class HostTensor {
     /**
      * @return a copy of the shape.
      */
+    @Override
     public long[] shape() {
         return shape.clone();
     }
@@ -86,6 +93,7 @@ public final class HostTensor {
     /**
      * @return number of dimensions.
      */
+    @Override
     public int rank() {
         return shape.length;
     }
@@ -94,6 +102,7 @@ public final class HostTensor {
      * @param dim dimension index; negative counts from the end.
      * @return the size of that dimension.
      */
+    @Override
     public long dim(final int dim) {
         return shape[dim < 0 ? shape.length + dim : dim];
     }
