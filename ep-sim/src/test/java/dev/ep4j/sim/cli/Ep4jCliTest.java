@@ -1,0 +1,82 @@
+package dev.ep4j.sim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+class Ep4jCliTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private PrintStream saved;
+
+    @BeforeEach
+    void capture() {
+        saved = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(saved);
+    }
+
+    private JsonNode json(final String... args) {
+        assertThat(Ep4jCli.run(args)).isZero();
+        return JsonMapper.builder().build().readTree(out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldPrintTheNormalGoldenHintsAsJson() {
+        final JsonNode n = json("size-hint", "normal", "--ranks", "16", "--hidden-bytes", "7168", "--sms", "24",
+            "--nvl-chunk", "8", "--nvl-tokens", "512", "--rdma-chunk", "16", "--rdma-tokens", "128", "--json");
+        assertThat(n.get("nvlBytes").asLong()).isEqualTo(453_380_736L);
+        assertThat(n.get("rdmaBytes").asLong()).isEqualTo(56_774_016L);
+    }
+
+    @Test
+    void shouldPrintTheLowLatencyGoldenHintAsJson() {
+        final JsonNode n = json("size-hint", "low-latency", "--max-tokens", "128", "--hidden", "7168", "--ranks",
+            "8", "--experts", "288", "--json");
+        assertThat(n.get("rdmaBytes").asLong()).isEqualTo(2_146_961_792L);
+    }
+
+    @Test
+    void shouldExitTwoWithTheReasonForRanksWithoutADefault() {
+        assertThat(Ep4jCli.run("size-hint", "normal", "--ranks", "6", "--hidden-bytes", "7168")).isEqualTo(2);
+    }
+
+    @Test
+    void shouldExitTwoWhenOnlySomeChunkOptionsAreGiven() {
+        assertThat(Ep4jCli.run("size-hint", "normal", "--ranks", "8", "--hidden-bytes", "7168", "--nvl-chunk", "6"))
+            .isEqualTo(2);
+    }
+
+    @Test
+    void shouldReportEveryBackendWithItsReason() {
+        final JsonNode n = json("info", "--json");
+        assertThat(n.get("backends")).isNotEmpty();
+        boolean sim = false;
+        for (final JsonNode b : n.get("backends")) {
+            if ("sim".equals(b.get("name").asString())) {
+                sim = true;
+                assertThat(b.get("available").asBoolean()).isFalse();
+                assertThat(b.get("reason").asString()).contains("not implemented yet");
+            }
+        }
+        assertThat(sim).isTrue();
+    }
+
+    @Test
+    void shouldRunSimulateHonestlyByDefault() {
+        final JsonNode n = json("simulate", "--json");
+        assertThat(n.get("status").asString()).contains("not implemented yet");
+        assertThat(n.get("results")).isEmpty();
+        assertThat(n.get("buffers").get(0).get("nvlBytes").asLong()).isEqualTo(402_851_712L);
+    }
+}
