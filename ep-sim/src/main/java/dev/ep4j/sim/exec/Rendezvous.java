@@ -1,0 +1,209 @@
+package dev.ep4j.sim.exec;
+
+import dev.ep4j.api.error.EpException;
+import dev.ep4j.api.error.EpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The collective meeting point of the ranks of one simulated group: every rank publishes its inputs for collective
+ * number n ({@link #exchange}), computes its own outputs from everybody's inputs, then waits until every rank is
+ * done reading ({@link #finish}) — so a call completes only when every rank has made it, and no input is modified
+ * while a peer still reads it.
+ *
+ * <p>A rank that never arrives makes the others fail after the timeout with an {@link EpTimeoutException} naming
+ * it; the collective is then marked failed, and a late rank arriving at it fails at once with the same cause.
+ * Ranks calling different operations as the same collective fail with a mismatch naming both. Thread-safe.
+ */
+public final class Rendezvous {
+    private final int ranks;
+    private final long timeoutNs;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final long[] nextSeq;
+    private final Map<Long, Slot> slots = new HashMap<>();
+
+    /** One collective in flight. */
+    private static final class Slot {
+        final String op;
+        final Object[] inputs;
+        int published;
+        int finished;
+        int released;
+        String failure;
+
+        Slot(final String op, final int ranks) {
+            this.op = op;
+            this.inputs = new Object[ranks];
+        }
+    }
+
+    /**
+     * @param ranks   group size.
+     * @param timeout how long a rank waits for the others.
+     */
+    public Rendezvous(final int ranks, final Duration timeout) {
+        this.ranks = ranks;
+        this.timeoutNs = timeout.toNanos();
+        this.nextSeq = new long[ranks];
+    }
+
+    /**
+     * Publishes {@code input} as this rank's contribution to its next collective and waits for every rank's.
+     *
+     * @param rank  the calling rank.
+     * @param op    operation name (ranks must agree).
+     * @param input this rank's inputs (read-only for everyone until {@link #finish}).
+     * @return the ticket to read all inputs and to finish with.
+     * @throws EpTimeoutException when some rank does not arrive in time.
+     */
+    public Ticket exchange(final int rank, final String op, final Object input) {
+        lock.lock();
+        try {
+            final long seq = nextSeq[rank]++;
+            final Slot slot = slots.computeIfAbsent(seq, s -> new Slot(op, ranks));
+            if (slot.failure != null) {
+                release(seq, slot);
+                throw new EpException("collective #" + seq + " (" + slot.op + ") already failed: " + slot.failure);
+            }
+            if (!slot.op.equals(op)) {
+                slot.failure = "rank " + rank + " called " + op + " but other ranks called " + slot.op
+                    + " as collective #" + seq + "; every rank must call the same operations in the same order";
+                changed.signalAll();
+                release(seq, slot);
+                throw new EpException(slot.failure);
+            }
+            slot.inputs[rank] = input;
+            slot.published++;
+            changed.signalAll();
+            await(rank, seq, slot, () -> slot.published == ranks, "publish its inputs");
+            return new Ticket(rank, seq, slot.inputs.clone());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Marks this rank done reading and waits until every rank is.
+     *
+     * @param ticket the ticket of {@link #exchange}.
+     * @throws EpTimeoutException when some rank does not finish in time.
+     */
+    public void finish(final Ticket ticket) {
+        lock.lock();
+        try {
+            final Slot slot = slots.get(ticket.seq);
+            if (slot == null) {
+                throw new IllegalStateException("collective #" + ticket.seq + " finished twice by rank "
+                    + ticket.rank);
+            }
+            slot.finished++;
+            changed.signalAll();
+            await(ticket.rank, ticket.seq, slot, () -> slot.finished == ranks, "finish");
+            release(ticket.seq, slot);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private interface Done {
+        boolean done();
+    }
+
+    private void await(final int rank, final long seq, final Slot slot, final Done done, final String what) {
+        long left = timeoutNs;
+        while (!done.done()) {
+            if (slot.failure != null) {
+                release(seq, slot);
+                throw new EpException("collective #" + seq + " (" + slot.op + ") failed: " + slot.failure);
+            }
+            if (left <= 0) {
+                final List<Integer> missing = missing(slot, what);
+                slot.failure = "rank " + rank + " waited " + Duration.ofNanos(timeoutNs).toMillis() + " ms for rank(s) "
+                    + missing + " to " + what;
+                changed.signalAll();
+                release(seq, slot);
+                throw new EpTimeoutException(slot.failure + " in " + slot.op + " (collective #" + seq
+                    + "); every rank must make the same calls; raise BufferSpec.timeout if they are only slow",
+                    rank, missing.isEmpty() ? -1 : missing.get(0), -1, slot.op);
+            }
+            try {
+                left = changed.awaitNanos(left);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                slot.failure = "rank " + rank + " was interrupted";
+                changed.signalAll();
+                release(seq, slot);
+                throw new EpException("rank " + rank + " interrupted while waiting in " + slot.op, e);
+            }
+        }
+    }
+
+    private List<Integer> missing(final Slot slot, final String what) {
+        final List<Integer> out = new ArrayList<>();
+        if ("publish its inputs".equals(what)) {
+            for (int r = 0; r < ranks; r++) {
+                if (slot.inputs[r] == null) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Forgets a slot once every rank has left it. */
+    private void release(final long seq, final Slot slot) {
+        if (++slot.released == ranks) {
+            slots.remove(seq);
+        }
+    }
+
+    /**
+     * @return collectives currently in flight (for leak checks in tests).
+     */
+    public int inFlight() {
+        lock.lock();
+        try {
+            return slots.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * What {@link #exchange} returns: every rank's inputs of one collective.
+     */
+    public static final class Ticket {
+        private final int rank;
+        private final long seq;
+        private final Object[] inputs;
+
+        Ticket(final int rank, final long seq, final Object[] inputs) {
+            this.rank = rank;
+            this.seq = seq;
+            this.inputs = inputs;
+        }
+
+        /**
+         * @param r a rank.
+         * @param type the input's class.
+         * @param <T> the input type.
+         * @return rank r's input.
+         */
+        public <T> T input(final int r, final Class<T> type) {
+            return type.cast(inputs[r]);
+        }
+
+        /**
+         * @return the collective's sequence number.
+         */
+        public long seq() {
+            return seq;
+        }
+    }
+}
