@@ -243,7 +243,7 @@ public final class LogFmt {
      * {@code log2(v)} as defined in the class comment: {@code e + StrictMath.log(m) / StrictMath.log(2)} with
      * {@code v = m * 2^e}, {@code 1 <= m < 2}.
      *
-     * @param v a positive finite double.
+     * @param v a positive, finite, normal double (every float is one).
      * @return its base-2 logarithm (exact for powers of two).
      */
     static double log2(final double v) {
