@@ -19,6 +19,11 @@ import java.util.Objects;
  *       {@code 0x7FC0} or {@code 0xFFC0}: the sign of the input NaN is kept, its payload is dropped.</li>
  * </ul>
  *
+ * <p>CUDA: on an H100 (CUDA 13.0, {@code sm_90}), {@code __float2bfloat16_rn} gave the same bits as
+ * {@link #fromFloat(float)} for every one of the 2^32 float inputs except NaNs, which it turns into {@code 0x7FFF}
+ * whatever their sign. A kernel that must match this class bit for bit on NaN inputs has to map NaN to
+ * {@code 0x7FC0 | sign} itself.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class Bf16 {
