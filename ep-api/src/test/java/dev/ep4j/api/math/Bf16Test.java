@@ -38,7 +38,7 @@ class Bf16Test {
             final boolean nan = (b & 0x7F80) == 0x7F80 && (b & 0x7F) != 0;
             if (nan) {
                 nans++;
-                assertEquals((b & 0x8000) | 0x7FC0, back & 0xFFFF, "NaN " + hex(b));
+                assertEquals(0x7FFF, back & 0xFFFF, "NaN " + hex(b));
             } else {
                 assertEquals(b, back & 0xFFFF, "bits " + hex(b));
             }
@@ -85,9 +85,9 @@ class Bf16Test {
 
     @Test
     void shouldHandleSpecialValues() {
-        assertEquals(0x7FC0, Bf16.fromFloat(Float.NaN) & 0xFFFF);
-        assertEquals(0xFFC0, Bf16.fromFloat(Float.intBitsToFloat(0xFFC00001)) & 0xFFFF);
-        assertEquals(0x7FC0, Bf16.fromFloat(Float.intBitsToFloat(0x7F800001)) & 0xFFFF);
+        assertEquals(0x7FFF, Bf16.fromFloat(Float.NaN) & 0xFFFF);
+        assertEquals(0x7FFF, Bf16.fromFloat(Float.intBitsToFloat(0xFFC00001)) & 0xFFFF);
+        assertEquals(0x7FFF, Bf16.fromFloat(Float.intBitsToFloat(0x7F800001)) & 0xFFFF);
         assertEquals(0x7F80, Bf16.fromFloat(Float.POSITIVE_INFINITY) & 0xFFFF);
         assertEquals(0xFF80, Bf16.fromFloat(Float.NEGATIVE_INFINITY) & 0xFFFF);
         assertEquals(0x7F80, Bf16.fromFloat(Float.MAX_VALUE) & 0xFFFF);
