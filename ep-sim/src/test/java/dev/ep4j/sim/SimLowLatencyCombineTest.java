@@ -113,7 +113,7 @@ class SimLowLatencyCombineTest {
     @MethodSource("propertyCases")
     void shouldPassDeepEpsPropertyCheck(final int nodes, final int gpus, final Cast cast) {
         final Topology topology = new Topology(nodes, gpus);
-        final Scenario sc = new Scenario(topology, 32, 1024, 4 * topology.ranks(), 5, 3L * nodes + gpus);
+        final Scenario sc = new Scenario(topology, 32, 512, 4 * topology.ranks(), 5, 3L * nodes + gpus);
         final int r = sc.ranks();
         final int h = sc.hidden();
         final HostTensor[] xs = new HostTensor[r];

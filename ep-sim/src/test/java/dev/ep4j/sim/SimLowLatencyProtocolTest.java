@@ -26,12 +26,13 @@ import dev.ep4j.sim.LowLatencyReference.Scenario;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /** Two-phase hooks, ping-pong and zero-copy, timeouts, agreement, clean and determinism of the sim's LL mode. */
 class SimLowLatencyProtocolTest {
 
-    private static HostTensor[] each(final Scenario sc, final java.util.function.IntFunction<HostTensor> f) {
+    private static HostTensor[] each(final Scenario sc, final IntFunction<HostTensor> f) {
         final HostTensor[] out = new HostTensor[sc.ranks()];
         for (int r = 0; r < out.length; r++) {
             out[r] = f.apply(r);
