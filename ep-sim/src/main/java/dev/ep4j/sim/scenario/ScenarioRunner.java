@@ -45,7 +45,8 @@ import java.util.List;
  * dequantized received rows with their weights. Low-latency mode: dispatch and weighted combine.
  *
  * <p>Inputs are deterministic in (scenario seed, rank): x from {@link RandomStream} stream {@link #STREAM_X}
- * (normal values, BF16), routing from the scenario's routing with {@code |N(0,1)|} weights. Stateless apart from
+ * (normal values, BF16), routing from the scenario's routing with {@code |N(0,1)|} weights (group-limited gating
+ * selects min(numTopkGroups, nodes) node groups, as DeepEP's internode test does). Stateless apart from
  * its configuration; thread-safe.
  */
 public final class ScenarioRunner {
@@ -154,7 +155,7 @@ public final class ScenarioRunner {
         RoutingSpec spec;
         switch (rc.type()) {
             case GROUP_LIMITED:
-                spec = RoutingSpec.groupLimited(seed, w.numTopkGroups());
+                spec = RoutingSpec.groupLimited(seed, Math.min(w.numTopkGroups(), topology.nodes()));
                 break;
             case ZIPF:
                 spec = RoutingSpec.zipf(seed, rc.zipfExponent());
@@ -244,13 +245,34 @@ public final class ScenarioRunner {
         }
     }
 
-    /** The expert's output for combine: the received rows as BF16 (dequantized when FP8). */
-    private static HostTensor asBf16(final DispatchResult d) {
+    /**
+     * The expert's output for combine: the received rows as BF16 (dequantized when FP8, row by row, so no float32
+     * copy of the whole tensor is made).
+     */
+    static HostTensor asBf16(final DispatchResult d) {
         final HostTensor recv = d.recvX().hostView();
         if (recv.dtype() == DType.BF16) {
             return recv;
         }
-        return Bf16.fromFloat32(Fp8Quantizer.dequantize(new Fp8Tensor(recv, d.recvXScales().hostView(), false)));
+        final HostTensor scales = d.recvXScales().hostView();
+        final int rows = (int) recv.dim(0);
+        final int h = (int) recv.dim(1);
+        final int groups = h / Fp8Quantizer.GROUP;
+        final byte[] codes = new byte[h];
+        final float[] s = new float[groups];
+        final float[] row = new float[h];
+        final short[] bf = new short[h];
+        final HostTensor out = HostTensor.zeros(DType.BF16, rows, h);
+        for (int r = 0; r < rows; r++) {
+            recv.buffer().get(r * h, codes);
+            for (int g = 0; g < groups; g++) {
+                s[g] = scales.getFloat((long) r * groups + g);
+            }
+            Fp8Quantizer.dequantizeRow(codes, 0, h, s, 0, row, 0);
+            Bf16.fromFloat(row, 0, bf, 0, h);
+            out.buffer().asShortBuffer().put(r * h, bf);
+        }
+        return out;
     }
 
     private RankTensors runLowLatency(final EpBuffer buf) {
