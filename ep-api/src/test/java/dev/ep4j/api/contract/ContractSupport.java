@@ -29,6 +29,8 @@ public final class ContractSupport {
     public static final String INTERNODE = "internode";
     /** Capability: the low-latency kernels. */
     public static final String LOW_LATENCY = "low-latency";
+    /** Capability: waits on peers fail with {@code EpTimeoutException} after {@code BufferSpec.timeout()}. */
+    public static final String TIMEOUT = "timeout";
 
     /** Stream id of generated token data ({@code x}); the substream is the rank. */
     static final long STREAM_X = 101;

@@ -316,6 +316,9 @@ class ReferenceSelfTest {
         final RandomStream rnd = RandomStream.of(1, 1, 1);
         for (int i = 0; i < 100_000; i++) {
             final float f = Float.intBitsToFloat((int) rnd.nextLong());
+            if (Float.isNaN(f)) {
+                continue; // NaN payload handling is not part of the contract data
+            }
             assertThat(floatToBf16(f)).as("bits of %s", f).isEqualTo(Bf16.fromFloat(f));
         }
     }
