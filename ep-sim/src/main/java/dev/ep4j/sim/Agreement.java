@@ -18,6 +18,7 @@ final class Agreement {
         for (int r = 1; r < all.length; r++) {
             final DispatchInput b = all[r];
             same(r, "x dtype", a.x().dtype(), b.x().dtype());
+            same(r, "payloads (x with content)", a.hasPayload(), b.hasPayload());
             same(r, "hidden size", a.x().dim(1), b.x().dim(1));
             same(r, "scales", a.scales() == null ? "none" : a.scales().dtype() + Arrays.toString(new long[] {
                 a.scales().dim(1)}), b.scales() == null ? "none" : b.scales().dtype() + Arrays.toString(new long[] {

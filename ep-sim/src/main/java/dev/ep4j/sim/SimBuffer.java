@@ -76,7 +76,7 @@ final class SimBuffer implements EpBuffer {
         final KernelConfig routeConfig = cached ? req.cachedHandle().config() : config;
         final HostTensor inRank = host("isTokenInRank",
             cached ? req.cachedHandle().isTokenInRank() : req.layout().isTokenInRank());
-        final DispatchInput input = new DispatchInput(host("x", req.x()), host("xScales", req.xScales()),
+        final DispatchInput input = new DispatchInput(req.x(), req.xScales(),
             host("topkIdx", req.topkIdx()), host("topkWeights", req.topkWeights()), inRank,
             cached ? null : host("layout.numTokensPerExpert", req.layout().numTokensPerExpert()),
             new SenderRoutes(inRank, topology(), routeConfig.channels()), routeConfig, req.expertAlignment(),
@@ -100,7 +100,7 @@ final class SimBuffer implements EpBuffer {
         open();
         OpValidator.validateCombine(req, topology(), spec());
         final HostTensor inRank = host("handle.isTokenInRank", req.handle().isTokenInRank());
-        final CombineInput input = new CombineInput(host("x", req.x()), host("topkWeights", req.topkWeights()),
+        final CombineInput input = new CombineInput(req.x(), host("topkWeights", req.topkWeights()),
             host("bias0", req.bias0()), host("bias1", req.bias1()), req.handle(),
             new SenderRoutes(inRank, topology(), req.handle().config().channels()));
         final Rendezvous.Ticket ticket = group.rendezvous().exchange(rank, "combine", input);

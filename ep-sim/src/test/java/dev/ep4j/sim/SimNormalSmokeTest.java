@@ -19,6 +19,9 @@ import dev.ep4j.api.tensor.DType;
 import dev.ep4j.api.tensor.HostTensor;
 import dev.ep4j.api.topology.Topology;
 import java.util.List;
+import dev.ep4j.api.op.IntranodeHandle;
+import dev.ep4j.api.tensor.ShapeTensor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -71,6 +74,35 @@ class SimNormalSmokeTest {
                     assertThat(Bf16.toFloat(comb.getShort((long) tok * h))).as("rank %d token %d", me, tok)
                         .isEqualTo((float) me * count);
                 }
+            }
+        }
+    }
+
+    @Test
+    void shouldComputeTheSameRoutingWithPayloadsOff() {
+        final Topology topo = Topology.singleNode(4);
+        final KernelConfig cfg = new KernelConfig(6, 2, 24, 4, 16);
+        try (Backend sim = Backends.open("sim");
+             LocalCluster cluster = LocalCluster.open(sim, new GroupSpec(topo, BufferSpec.normal(256L << 20)))) {
+            final List<DispatchResult[]> out = cluster.run(buf -> {
+                final HostTensor idx = Routing.uniform(3, buf.rank(), 40, 16, 2, false);
+                final HostTensor w = HostTensor.zeros(DType.FLOAT32, 40, 2);
+                final DispatchLayoutResult layout = buf.dispatchLayout(idx, 16);
+                final DispatchResult full = buf.dispatch(DispatchRequest.builder(HostTensor.zeros(DType.BF16, 40, 128))
+                    .topk(idx, w).layout(layout).config(cfg).build());
+                final DispatchResult meta = buf.dispatch(DispatchRequest.builder(ShapeTensor.of(DType.BF16, 40, 128))
+                    .topk(idx, w).layout(layout).config(cfg).build());
+                return new DispatchResult[] {full, meta};
+            });
+            for (final DispatchResult[] pair : out) {
+                assertThat(pair[1].recvX()).isInstanceOf(ShapeTensor.class);
+                assertThat(pair[1].recvX().shape()).isEqualTo(pair[0].recvX().shape());
+                assertThat(pair[1].recvTopkIdx().hostView().contentEquals(pair[0].recvTopkIdx().hostView())).isTrue();
+                final IntranodeHandle a = (IntranodeHandle) pair[0].handle();
+                final IntranodeHandle b = (IntranodeHandle) pair[1].handle();
+                assertThat(b.sendHead().hostView().contentEquals(a.sendHead().hostView())).isTrue();
+                assertThat(b.recvSrcIdx().hostView().contentEquals(a.recvSrcIdx().hostView())).isTrue();
+                assertThat(pair[1].numRecvTokensPerExpert()).isEqualTo(pair[0].numRecvTokensPerExpert());
             }
         }
     }

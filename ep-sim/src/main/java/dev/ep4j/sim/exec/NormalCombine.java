@@ -6,6 +6,7 @@ import dev.ep4j.api.op.CombineResult;
 import dev.ep4j.api.op.OpStats;
 import dev.ep4j.api.tensor.DType;
 import dev.ep4j.api.tensor.HostTensor;
+import dev.ep4j.api.tensor.ShapeTensor;
 import dev.ep4j.api.topology.Topology;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
@@ -56,10 +57,15 @@ public final class NormalCombine {
                 offset[d] += inputs[s].routes().countTo(d);
             }
         }
+        final boolean payload = mine.x().hostView() != null;
         final ShortBuffer[] xs = new ShortBuffer[r];
         final FloatBuffer[] ws = new FloatBuffer[r];
         for (int d = 0; d < r; d++) {
-            xs[d] = inputs[d].x().buffer().asShortBuffer();
+            if (payload != (inputs[d].x().hostView() != null)) {
+                throw new InvalidInputException("rank " + d + " combines " + (payload ? "without" : "with")
+                    + " payload but rank " + me + (payload ? " with" : " without") + "; every rank must agree");
+            }
+            xs[d] = payload ? inputs[d].x().hostView().buffer().asShortBuffer() : null;
             if (withWeights) {
                 if (inputs[d].weights() == null || inputs[d].weights().dim(1) != k) {
                     throw new InvalidInputException("rank " + me + " combines " + k + " weight columns but rank "
@@ -71,11 +77,12 @@ public final class NormalCombine {
         }
         final ShortBuffer b0 = mine.bias0() == null ? null : mine.bias0().buffer().asShortBuffer();
         final ShortBuffer b1 = mine.bias1() == null ? null : mine.bias1().buffer().asShortBuffer();
-        final HostTensor out = HostTensor.zeros(DType.BF16, t, h);
-        final ShortBuffer ob = out.buffer().asShortBuffer();
+        final HostTensor out = payload ? HostTensor.zeros(DType.BF16, t, h) : null;
+        final ShortBuffer ob = payload ? out.buffer().asShortBuffer() : null;
         final HostTensor outW = withWeights ? HostTensor.zeros(DType.FLOAT32, t, k) : null;
-        final float[] acc = new float[h];
-        final float[] part = new float[h];
+        final int hData = payload ? h : 0;
+        final float[] acc = new float[hData];
+        final float[] part = new float[hData];
         final float[] wacc = new float[k];
         final float[] wpart = new float[k];
         final int[] row = new int[r];
@@ -88,12 +95,12 @@ public final class NormalCombine {
             Arrays.fill(acc, 0f);
             Arrays.fill(wacc, 0f);
             final int base = tok * h;
-            if (b0 != null) {
+            if (b0 != null && payload) {
                 for (int i = 0; i < h; i++) {
                     acc[i] += Bf16.toFloat(b0.get(base + i));
                 }
             }
-            if (b1 != null) {
+            if (b1 != null && payload) {
                 for (int i = 0; i < h; i++) {
                     acc[i] += Bf16.toFloat(b1.get(base + i));
                 }
@@ -101,7 +108,7 @@ public final class NormalCombine {
             if (nodes == 1) {
                 for (int d = 0; d < r; d++) {
                     if (row[d] >= 0) {
-                        addRow(acc, xs[d], row[d] * h, h);
+                        addRow(acc, xs[d], row[d] * h, hData);
                         if (withWeights) {
                             addWeights(wacc, ws[d], row[d] * k, k);
                         }
@@ -116,14 +123,14 @@ public final class NormalCombine {
                         final int d = j * g + m;
                         if (row[d] >= 0) {
                             any = true;
-                            addRow(part, xs[d], row[d] * h, h);
+                            addRow(part, xs[d], row[d] * h, hData);
                             if (withWeights) {
                                 addWeights(wpart, ws[d], row[d] * k, k);
                             }
                         }
                     }
                     if (any) {
-                        for (int i = 0; i < h; i++) {
+                        for (int i = 0; i < hData; i++) {
                             acc[i] += Bf16.toFloat(Bf16.fromFloat(part[i]));
                         }
                         for (int i = 0; i < k; i++) {
@@ -132,14 +139,14 @@ public final class NormalCombine {
                     }
                 }
             }
-            for (int i = 0; i < h; i++) {
+            for (int i = 0; i < hData; i++) {
                 ob.put(base + i, Bf16.fromFloat(acc[i]));
             }
             for (int i = 0; i < k; i++) {
                 outW.setFloat((long) tok * k + i, wacc[i]);
             }
         }
-        return new CombineResult(out, outW, OpStats.untimed("combine"));
+        return new CombineResult(payload ? out : ShapeTensor.of(DType.BF16, t, h), outW, OpStats.untimed("combine"));
     }
 
     private static void addRow(final float[] acc, final ShortBuffer x, final int at, final int h) {

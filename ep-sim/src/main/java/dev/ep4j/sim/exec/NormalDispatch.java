@@ -8,6 +8,8 @@ import dev.ep4j.api.op.IntranodeHandle;
 import dev.ep4j.api.op.OpStats;
 import dev.ep4j.api.tensor.DType;
 import dev.ep4j.api.tensor.HostTensor;
+import dev.ep4j.api.tensor.ShapeTensor;
+import dev.ep4j.api.tensor.Tensor;
 import dev.ep4j.api.topology.Topology;
 import java.nio.ByteBuffer;
 
@@ -15,7 +17,8 @@ import java.nio.ByteBuffer;
  * The receive side of a normal dispatch, for one rank, from every rank's published {@link DispatchInput}: the
  * closed form of the kernels' result (docs/semantics.md "Normal dispatch"). Rows of source s start at
  * P[s-1][me]; inside a source, channel c's block starts at the exclusive channel prefix and holds the channel's
- * tokens in order. Stateless.
+ * tokens in order. With payloads off (x without content) only routing outputs are computed; recv_x and its
+ * scales come back as {@link ShapeTensor}s. Stateless.
  */
 public final class NormalDispatch {
     private NormalDispatch() {
@@ -32,7 +35,8 @@ public final class NormalDispatch {
         final int numExperts) {
         final int r = topology.ranks();
         final DispatchInput mine = inputs[me];
-        final HostTensor x = mine.x();
+        final Tensor x = mine.x();
+        final boolean payload = mine.hasPayload();
         final int h = (int) x.dim(1);
         final int rowBytes = h * x.dtype().byteSize();
         final int[][] prefix = rankPrefixMatrix(inputs, r);
@@ -42,10 +46,11 @@ public final class NormalDispatch {
             throw new InvalidInputException("rank " + me + " receives " + nr + " tokens but numWorstTokens="
                 + mine.numWorstTokens() + "; raise numWorstTokens to at least " + nr + " (T x R is always enough)");
         }
-        final HostTensor recvX = HostTensor.zeros(x.dtype(), rows, h);
-        final HostTensor scales = mine.scales();
+        final Tensor scales = mine.scales();
         final int scaleWords = scales == null ? 0 : (int) scales.dim(1);
-        final HostTensor recvScales = scales == null ? null : HostTensor.zeros(scales.dtype(), rows, scaleWords);
+        final HostTensor recvX = payload ? HostTensor.zeros(x.dtype(), rows, h) : null;
+        final HostTensor recvScales = scales == null || !payload ? null
+            : HostTensor.zeros(scales.dtype(), rows, scaleWords);
         final boolean withTopk = mine.cached() == null && mine.topkIdx() != null;
         final int k = withTopk ? (int) mine.topkIdx().dim(1) : 0;
         final HostTensor recvIdx = withTopk ? HostTensor.zeros(DType.INT64, rows, k) : null;
@@ -66,9 +71,11 @@ public final class NormalDispatch {
                         continue;
                     }
                     final int row = base + chanStart + pos;
-                    copyRow(in.x(), t, recvX, row, rowBytes);
-                    if (recvScales != null) {
-                        copyRow(in.scales(), t, recvScales, row, scaleWords * 4);
+                    if (payload) {
+                        copyRow(in.x().hostView(), t, recvX, row, rowBytes);
+                        if (recvScales != null) {
+                            copyRow(in.scales().hostView(), t, recvScales, row, scaleWords * 4);
+                        }
                     }
                     recvSrc.setInt(row, t);
                     if (withTopk) {
@@ -88,8 +95,11 @@ public final class NormalDispatch {
                 recvIdx.setLong((long) row * k + j, -1);
             }
         }
+        final Tensor outX = payload ? recvX : ShapeTensor.of(x.dtype(), rows, h);
+        final Tensor outScales = scales == null ? null
+            : payload ? recvScales : ShapeTensor.of(scales.dtype(), rows, scaleWords);
         if (mine.cached() != null) {
-            return new DispatchResult(recvX, recvScales, null, null, new int[0], mine.cached(),
+            return new DispatchResult(outX, outScales, null, null, new int[0], mine.cached(),
                 OpStats.untimed("dispatch"));
         }
         final int[] perExpert = new int[mine.numWorstTokens() > 0 ? 0 : local];
@@ -104,7 +114,7 @@ public final class NormalDispatch {
         final DispatchHandle handle = topology.isInternode()
             ? InternodeHandles.of(me, inputs, topology, prefix, recvSrc, nr)
             : intranodeHandle(me, inputs, prefix, recvSrc, nr);
-        return new DispatchResult(recvX, recvScales, recvIdx, recvW, perExpert, handle, OpStats.untimed("dispatch"));
+        return new DispatchResult(outX, outScales, recvIdx, recvW, perExpert, handle, OpStats.untimed("dispatch"));
     }
 
     /**
