@@ -15,12 +15,12 @@ class SimContractTimeoutTest extends TimeoutContractTests {
     }
 
     /**
-     * The sim has no low-latency kernels yet; and its rendezvous fails a missing peer with a plain
-     * {@code EpException} ("collective #0 (dispatch) failed: rank 0 waited 300 ms for rank(s) [2] ...") instead of
-     * {@code EpTimeoutException}. Remove each exclusion when the sim is fixed.
+     * The sim's rendezvous fails a missing peer with a plain {@code EpException} ("collective #0 (dispatch)
+     * failed: rank 0 waited 300 ms for rank(s) [2] ...") instead of {@code EpTimeoutException}; remove this
+     * exclusion when the sim is fixed.
      */
     @Override
     protected boolean supports(final String capability) {
-        return !ContractSupport.LOW_LATENCY.equals(capability) && !ContractSupport.TIMEOUT.equals(capability);
+        return !ContractSupport.TIMEOUT.equals(capability);
     }
 }
