@@ -280,6 +280,22 @@ public final class ContractSupport {
     }
 
     /**
+     * BF16 values of wide dynamic range, N(0, 1) x 2^u with u uniform in [-20, 20]: float32 sums of a few of them
+     * round, so the summation order shows in the result (with N(0, 1) alone they are mostly exact in any order).
+     *
+     * @param rnd   stream.
+     * @param shape dimensions.
+     * @return the tensor.
+     */
+    public static HostTensor wideBf16(final RandomStream rnd, final long... shape) {
+        final HostTensor x = HostTensor.zeros(DType.BF16, shape);
+        for (long i = 0; i < x.numel(); i++) {
+            x.setShort(i, floatToBf16((float) Math.scalb(rnd.nextGaussian(), rnd.nextInt(41) - 20)));
+        }
+        return x;
+    }
+
+    /**
      * Sets the whole row of a fraction of the tokens to -1 (tokens that go nowhere).
      *
      * @param topkIdx INT64 [T, K], modified.
@@ -315,7 +331,7 @@ public final class ContractSupport {
     }
 
     /**
-     * Expert outputs to combine: random BF16 rows, one tensor per rank.
+     * Expert outputs to combine: random BF16 rows of wide dynamic range ({@link #wideBf16}), one tensor per rank.
      *
      * @param rows   rows per rank.
      * @param hidden H.
@@ -325,7 +341,7 @@ public final class ContractSupport {
     public static List<HostTensor> expertOutputs(final long[] rows, final int hidden, final long seed) {
         final List<HostTensor> out = new ArrayList<>();
         for (int r = 0; r < rows.length; r++) {
-            out.add(randomBf16(RandomStream.of(seed, STREAM_EXPERT_OUT, r), 1.0, rows[r], hidden));
+            out.add(wideBf16(RandomStream.of(seed, STREAM_EXPERT_OUT, r), rows[r], hidden));
         }
         return out;
     }
@@ -336,11 +352,11 @@ public final class ContractSupport {
      * @param tokens T.
      * @param hidden H.
      * @param seed   seed.
-     * @return a random BF16 bias [T, H].
+     * @return a random BF16 bias [T, H] of wide dynamic range.
      */
     public static HostTensor bias(final int rank, final int which, final int tokens, final int hidden,
         final long seed) {
-        return randomBf16(RandomStream.of(seed + which, STREAM_BIAS, rank), 1.0, tokens, hidden);
+        return wideBf16(RandomStream.of(seed + which, STREAM_BIAS, rank), tokens, hidden);
     }
 
     // ------------------------------------------------------------------------------------------------------------
