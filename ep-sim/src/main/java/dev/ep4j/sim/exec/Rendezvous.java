@@ -43,6 +43,9 @@ public final class Rendezvous {
         int finished;
         int released;
         String failure;
+        /** The first missing rank when the failure is a timeout, else -1. */
+        int timedOutPeer = -1;
+        boolean timedOut;
 
         Slot(final String op, final int ranks) {
             this.op = op;
@@ -169,12 +172,19 @@ public final class Rendezvous {
         while (!done.done()) {
             if (slot.failure != null) {
                 release(seq, slot);
-                throw new EpException("collective #" + seq + " (" + slot.op + ") failed: " + slot.failure);
+                final String msg = "collective #" + seq + " (" + slot.op + ") failed: " + slot.failure;
+                if (slot.timedOut) {
+                    throw new EpTimeoutException(msg + "; rank " + rank + " gives up too", rank, slot.timedOutPeer,
+                        -1, slot.op);
+                }
+                throw new EpException(msg);
             }
             if (left <= 0) {
                 final List<Integer> missing = missing(slot, what);
                 slot.failure = "rank " + rank + " waited " + Duration.ofNanos(timeoutNs).toMillis() + " ms for rank(s) "
                     + missing + " to " + what;
+                slot.timedOut = true;
+                slot.timedOutPeer = missing.isEmpty() ? -1 : missing.get(0);
                 changed.signalAll();
                 release(seq, slot);
                 throw new EpTimeoutException(slot.failure + " in " + slot.op + " (collective #" + seq
