@@ -33,12 +33,37 @@ public final class ScenarioVerifier {
      */
     public static List<Check> verify(final ScenarioRunner runner, final List<RankTensors> a,
         final List<RankTensors> b) {
-        final List<Check> out = new ArrayList<>(runner.lowLatency()
-            ? LowLatencyChecks.all(runner, a) : normal(runner, a));
+        final List<Check> out = checks(runner, a);
         if (b != null) {
             out.add(identical(a, b));
         }
         return out;
+    }
+
+    /**
+     * @param runner the run's configuration.
+     * @param a      a run.
+     * @return the contract checks of that run (no determinism check).
+     */
+    public static List<Check> checks(final ScenarioRunner runner, final List<RankTensors> a) {
+        return new ArrayList<>(runner.lowLatency() ? LowLatencyChecks.all(runner, a) : normal(runner, a));
+    }
+
+    /**
+     * @param a digests of a run, by rank ({@link RankTensors#digests()}).
+     * @param b digests of a second run.
+     * @return the determinism check.
+     */
+    public static Check identicalDigests(final List<Map<String, String>> a, final List<Map<String, String>> b) {
+        for (int r = 0; r < a.size(); r++) {
+            for (final Map.Entry<String, String> e : a.get(r).entrySet()) {
+                if (!e.getValue().equals(b.get(r).get(e.getKey()))) {
+                    return Check.fail("determinism", "rank " + r + " " + e.getKey() + " differs between two runs");
+                }
+            }
+        }
+        return Check.pass("determinism", "two runs byte-identical (SHA-256 of every tensor) on " + a.size()
+            + " ranks");
     }
 
     static Check identical(final List<RankTensors> a, final List<RankTensors> b) {
