@@ -18,8 +18,9 @@ import java.util.Locale;
  * through {@code cudaMemcpyAsync} and through ep4j's SM copy kernel; with {@code --out DIR} it also writes
  * {@code DIR/copy_bandwidth.csv}.
  *
- * <p>Usage: {@code GpuBench [--out DIR] [--iters N] [--warmup N] [--sizes 1M,16M,256M,1G]}. Exit code 0 on success,
- * 2 when no GPU can be used (the reason is printed), 1 on bad arguments or a failure.
+ * <p>Usage: {@code GpuBench [--info] [--out DIR] [--iters N] [--warmup N] [--sizes 1M,16M,256M,1G]};
+ * {@code --info} prints only the library/GPU/NVSHMEM summary. Exit code 0 on success, 2 when no GPU can be used
+ * (the reason is printed), 1 on bad arguments or a failure.
  */
 public final class GpuBench {
     private GpuBench() {
@@ -43,10 +44,14 @@ public final class GpuBench {
         Path outDir = null;
         int iters = 50;
         int warmup = 5;
+        boolean infoOnly = false;
         final List<Long> sizes = new ArrayList<>(List.of(1L << 20, 16L << 20, 256L << 20, 1L << 30));
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
+                    case "--info":
+                        infoOnly = true;
+                        break;
                     case "--out":
                         outDir = Paths.get(args[++i]);
                         break;
@@ -67,11 +72,15 @@ public final class GpuBench {
                 }
             }
         } catch (final RuntimeException e) {
-            out.println("usage: GpuBench [--out DIR] [--iters N] [--warmup N] [--sizes 1M,16M,256M,1G]: "
+            out.println("usage: GpuBench [--info] [--out DIR] [--iters N] [--warmup N] [--sizes 1M,16M,256M,1G]: "
                 + e.getMessage());
             return 1;
         }
 
+        if (infoOnly) {
+            out.println(Cuda.summary());
+            return 0;
+        }
         out.println("ep4j GPU benchmark");
         out.println(Cuda.summary());
         if (!Cuda.isAvailable()) {
