@@ -3,11 +3,14 @@ package dev.ep4j.sim.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -65,8 +68,8 @@ class Ep4jCliTest {
         for (final JsonNode b : n.get("backends")) {
             if ("sim".equals(b.get("name").asString())) {
                 sim = true;
-                assertThat(b.get("available").asBoolean()).isFalse();
-                assertThat(b.get("reason").asString()).contains("not implemented yet");
+                assertThat(b.get("available").asBoolean()).isTrue();
+                assertThat(b.get("reason").asString()).isEmpty();
             }
         }
         assertThat(sim).isTrue();
@@ -78,5 +81,29 @@ class Ep4jCliTest {
         assertThat(n.get("status").asString()).contains("not implemented yet");
         assertThat(n.get("results")).isEmpty();
         assertThat(n.get("buffers").get(0).get("nvlBytes").asLong()).isEqualTo(402_851_712L);
+    }
+
+    static Path repo() {
+        Path dir = Path.of(System.getProperty("ep4j.root", "")).toAbsolutePath();
+        while (!Files.isDirectory(dir.resolve("configs"))) {
+            dir = dir.getParent();
+        }
+        return dir;
+    }
+
+    @Test
+    void shouldValidateEveryShippedConfig() {
+        final JsonNode n = json("validate", repo().resolve("configs").toString(), "--json");
+        assertThat(n.get("valid").asBoolean()).isTrue();
+        assertThat(n.get("files").size()).isGreaterThan(20);
+    }
+
+    @Test
+    void shouldRejectAMisspelledKeyWithItsPathAndExitTwo(@TempDir final Path dir) throws Exception {
+        final Path bad = dir.resolve("h800-8x2-cx7.json");
+        Files.writeString(bad, Files.readString(repo().resolve("configs/topologies/h800-8x2-cx7.json"))
+            .replace("\"gpusPerNode\"", "\"gpuPerNode\""));
+        assertThat(Ep4jCli.run("validate", bad.toString())).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("$.gpuPerNode").contains("did you mean 'gpusPerNode'");
     }
 }

@@ -1,0 +1,56 @@
+package dev.ep4j.sim.cli;
+
+import dev.ep4j.api.Backend;
+import dev.ep4j.api.Backends;
+import dev.ep4j.api.config.ResolvedScenario;
+import dev.ep4j.sim.scenario.Check;
+import dev.ep4j.sim.scenario.RankTensors;
+import dev.ep4j.sim.scenario.ScenarioRunner;
+import dev.ep4j.sim.scenario.ScenarioVerifier;
+import dev.ep4j.sim.scenario.Scenarios;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ep4j verify --backend sim --scenario FILE}: runs the scenario twice and checks it against DeepEP's test
+ * invariants, recomputed independently; ends with {@code N passed, M failed} (exit 1 when M &gt; 0).
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    description = "Run a scenario and check DeepEP's contract on it; ends with 'N passed, M failed'.")
+final class VerifyCommand implements Callable<Integer> {
+    @Option(names = "--backend", defaultValue = "sim", description = "sim, cuda or auto (default ${DEFAULT-VALUE}).")
+    String backend;
+    @Option(names = "--scenario", required = true, description = "Scenario JSON file.")
+    Path scenario;
+    @Option(names = "--ep", description = "EP size (default: the scenario's first).")
+    Integer ep;
+
+    @Override
+    public Integer call() {
+        final ResolvedScenario s = Scenarios.load(scenario);
+        final int size = RunCommand.epSize(s, ep);
+        final ScenarioRunner runner = new ScenarioRunner(s, size);
+        final List<RankTensors> first;
+        final List<RankTensors> second;
+        try (Backend b = Backends.open(backend)) {
+            first = runner.run(b);
+            second = runner.run(b);
+        }
+        int passed = 0;
+        int failed = 0;
+        System.out.printf("%s on %s: EP %d (%s)%n", s.scenario().id(), backend, size, runner.topology());
+        for (final Check c : ScenarioVerifier.verify(runner, first, second)) {
+            System.out.printf("  %s %-18s %s%n", c.passed() ? "PASS" : "FAIL", c.name(), c.detail());
+            if (c.passed()) {
+                passed++;
+            } else {
+                failed++;
+            }
+        }
+        System.out.println(passed + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+}
