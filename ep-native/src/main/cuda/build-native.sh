@@ -8,6 +8,7 @@
 #   EP4J_GENCODE   nvcc -gencode flags (default -gencode=arch=compute_90a,code=sm_90a)
 #   EP4J_JOBS      parallel nvcc jobs (default nproc)
 #   EP4J_EXTRA_RPATH  extra RUNPATH entries (e.g. a fixed NVSHMEM lib folder)
+#   V=1            print the full nvcc/g++ command lines
 # NVSHMEM is looked up as NVSHMEM_HOME, NVSHMEM_WHEEL, a wheel found on disk, then the Python package
 # nvidia.nvshmem. Without any, the library is built without NVSHMEM (its NVSHMEM functions report that) and the
 # build still succeeds.
@@ -77,6 +78,6 @@ echo "build-native: nvcc=$CUDA_HOME/bin/nvcc ($("$CUDA_HOME/bin/nvcc" --version 
 start=$(date +%s%N)
 make --no-print-directory -j"${EP4J_JOBS:-$(nproc)}" -f "$HERE/Makefile" OUT="$OUT" CUDA_HOME="$CUDA_HOME" \
      NVSHMEM_HOME="${NVSHMEM_HOME:-}" ${EP4J_GENCODE:+GENCODE="$EP4J_GENCODE"} \
-     ${EP4J_EXTRA_RPATH:+EXTRA_RPATH="$EP4J_EXTRA_RPATH"}
+     ${EP4J_EXTRA_RPATH:+EXTRA_RPATH="$EP4J_EXTRA_RPATH"} ${V:+V="$V"}
 echo "build-native: done in $(( ($(date +%s%N) - start) / 1000000 )) ms -> $OUT/libep4j_kernels.so" \
      "($( [[ -n "${NVSHMEM_HOME:-}" ]] && echo "with NVSHMEM, plus nonvshmem/ fallback" || echo "without NVSHMEM"))"
