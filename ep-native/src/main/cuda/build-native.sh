@@ -45,7 +45,7 @@ if [[ -z "${NVSHMEM_HOME:-}" ]]; then
     if [[ ! -f "$unpacked/include/nvshmem.h" || "$wheel" -nt "$OUT/nvshmem/.wheel" ]]; then
       echo "build-native: unzipping $wheel -> $OUT/nvshmem"
       rm -rf "$OUT/nvshmem" && mkdir -p "$OUT/nvshmem"
-      unzip -q -o "$wheel" 'nvidia/nvshmem/*' -d "$OUT/nvshmem"
+      unzip -q -o "$wheel" 'nvidia/nvshmem/*' -x '*.bc' -d "$OUT/nvshmem"   # the 31 MB bitcode is unused
       echo "$wheel" > "$OUT/nvshmem/.wheel"
     fi
     NVSHMEM_HOME="$unpacked"; NVSHMEM_FROM="wheel $wheel"

@@ -225,7 +225,8 @@ int ep4j_memcpy_htod(int64_t dst, const void* src, int64_t bytes, void* stream) 
 int ep4j_memcpy_dtoh(void* dst, int64_t src, int64_t bytes, void* stream) {
     if (bytes <= 0) return EP4J_OK;
     const cudaStream_t s = ep4j::as_stream(stream);
-    EP4J_CUDA_TRY(cudaMemcpyAsync(dst, ep4j::as_dptr<const void>(src), static_cast<size_t>(bytes), cudaMemcpyDeviceToHost, s),
+    EP4J_CUDA_TRY(cudaMemcpyAsync(dst, ep4j::as_dptr<const void>(src), static_cast<size_t>(bytes),
+                                  cudaMemcpyDeviceToHost, s),
                   "cudaMemcpyAsync(device to host, %lld bytes)", static_cast<long long>(bytes));
     EP4J_CUDA_TRY(cudaStreamSynchronize(s), "cudaStreamSynchronize(after a %lld-byte device-to-host copy)",
                   static_cast<long long>(bytes));

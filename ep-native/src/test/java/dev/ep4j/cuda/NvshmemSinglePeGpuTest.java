@@ -11,6 +11,7 @@ import dev.ep4j.cuda.binding.Ep4jKernels;
 import dev.ep4j.cuda.internal.NativeErrors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * NVSHMEM with one PE in this JVM: unique-id init, symmetric malloc/free, barrier, finalize, and the refusal to
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 @Tag("gpu")
 class NvshmemSinglePeGpuTest {
     @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldInitAllocateBarrierAndFinalizeOnePe() {
         assumeTrue(Cuda.isAvailable(), Cuda.unavailableReason());
         assumeTrue(Cuda.isNvshmemAvailable(), Cuda.nvshmemUnavailableReason());

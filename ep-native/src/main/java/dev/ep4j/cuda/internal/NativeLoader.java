@@ -23,16 +23,19 @@ import org.slf4j.LoggerFactory;
  * <p>Order of work, done once on first use:
  * <ol>
  *   <li>{@code -Dep4j.cuda.noNative=true} turns everything off with a message saying so.</li>
- *   <li>The glue must be on the class path ({@code dev/ep4j/cuda/binding/linux-x86_64/libjniEp4jKernels.so}, only in
- *       a jar built where nvcc exists) or on {@code java.library.path} / {@code org.bytedeco.javacpp.platform.linkpath}.</li>
- *   <li>NVSHMEM: {@code libnvshmem_host.so.3} is {@code System.load}ed from its own folder ({@code -Dep4j.nvshmem.home},
- *       else {@code $NVSHMEM_HOME}, else the Python package {@code nvidia.nvshmem} found through {@code python3}), so the
- *       kernels' {@code NEEDED} entry is satisfied by SONAME and NVSHMEM finds its bootstrap plugins next to itself.</li>
+ *   <li>The glue must be on the class path ({@code dev/ep4j/cuda/binding/linux-x86_64/libjniEp4jKernels.so},
+ *       only in a jar built where nvcc exists) or on {@code java.library.path} /
+ *       {@code org.bytedeco.javacpp.platform.linkpath}.</li>
+ *   <li>NVSHMEM: {@code libnvshmem_host.so.3} is {@code System.load}ed from its own folder
+ *       ({@code -Dep4j.nvshmem.home}, else {@code $NVSHMEM_HOME}, else the Python package {@code nvidia.nvshmem}
+ *       found through {@code python3}), so the kernels' {@code NEEDED} entry is satisfied by SONAME and NVSHMEM
+ *       finds its bootstrap plugins next to itself.</li>
  *   <li>{@code Loader.load(Ep4jKernels.class)}. If that fails because the NVSHMEM host library is missing, the
- *       {@code nonvshmem/libep4j_kernels.so} variant (same kernels, no NVSHMEM) is loaded first and the load retried:
- *       a missing NVSHMEM disables only what needs it.</li>
+ *       {@code nonvshmem/libep4j_kernels.so} variant (same kernels, no NVSHMEM) is loaded first and the load
+ *       retried: a missing NVSHMEM disables only what needs it.</li>
  *   <li>The ABI version of the library must equal {@link Ep4jKernels#ABI_VERSION}.</li>
- *   <li>GPU probe: {@code cudaGetDeviceCount} and the compute capability of device 0 (the kernels are sm_90a only).</li>
+ *   <li>GPU probe: {@code cudaGetDeviceCount} and the compute capability of device 0 (the kernels are sm_90a
+ *       only).</li>
  * </ol>
  *
  * <p>Thread-safe: the state is computed once under the class initialisation lock and is immutable afterwards.
@@ -118,7 +121,8 @@ public final class NativeLoader {
         if (nvshmemLib == null && nvshmemError == null) {
             nvshmemError = "NVSHMEM host library not found: set NVSHMEM_HOME (or -D" + NVSHMEM_HOME_PROPERTY
                 + ") to the NVSHMEM folder holding lib/" + NVSHMEM_HOST + ", e.g. <site-packages>/nvidia/nvshmem of "
-                + "the nvidia-nvshmem-cu13 wheel; looked in " + (tried.isEmpty() ? "nothing" : String.join(", ", tried));
+                + "the nvidia-nvshmem-cu13 wheel; looked in "
+                + (tried.isEmpty() ? "nothing" : String.join(", ", tried));
         }
 
         boolean fallback = false;
