@@ -32,7 +32,7 @@ if [[ "${EP4J_BUNDLE_SKIP_BUILD:-0}" != 1 ]]; then
     -DoutputDirectory="$DEPS/console"
 fi
 JAR="ep-native/target/ep-native-$VERSION.jar"
-if ! unzip -l "$JAR" 2>/dev/null | grep -q 'dev/ep4j/cuda/binding/linux-x86_64/libep4j_kernels.so'; then
+if ! unzip -l "$JAR" 2>/dev/null | grep 'dev/ep4j/cuda/binding/linux-x86_64/libep4j_kernels.so' >/dev/null; then
   echo "bundle: $JAR has no libep4j_kernels.so: build where nvcc exists (CUDA_HOME) and without -Dnative.skip" >&2
   exit 2
 fi
