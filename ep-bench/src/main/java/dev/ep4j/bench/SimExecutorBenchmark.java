@@ -108,15 +108,22 @@ public class SimExecutorBenchmark {
     }
 
     /**
-     * @return combined rows of rank 0 (consumed by JMH).
+     * One dispatch + combine on all 8 ranks; every tensor of the call is released before returning (direct memory
+     * is otherwise freed only by a GC, and the allocator stalls).
+     *
+     * @return a checksum of rank 0's combined rows (consumed by JMH).
      */
     @Benchmark
-    public Object dispatchCombine() {
+    public long dispatchCombine() {
         return cluster.run(buf -> {
             final DispatchResult d = run(buf);
-            final HostTensor expert = HostTensor.zeros(DType.BF16, d.recvX().dim(0), HIDDEN);
-            return buf.combine(CombineRequest.of(expert, d.handle()).withWeights(d.recvTopkWeights())
-                .withConfig(CONFIG)).combinedX();
+            try (HostTensor expert = HostTensor.zeros(DType.BF16, d.recvX().dim(0), HIDDEN);
+                 HostTensor recv = d.recvX().hostView();
+                 HostTensor scales = d.recvXScales().hostView();
+                 HostTensor combined = buf.combine(CombineRequest.of(expert, d.handle())
+                     .withWeights(d.recvTopkWeights()).withConfig(CONFIG)).combinedX().hostView()) {
+                return (long) combined.getShort(0) + recv.getByte(0) + (long) scales.getFloat(0);
+            }
         }).get(0);
     }
 

@@ -106,4 +106,25 @@ class Ep4jCliTest {
         assertThat(Ep4jCli.run("validate", bad.toString())).isEqualTo(2);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("$.gpuPerNode").contains("did you mean 'gpusPerNode'");
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"intranode-ep8-small", "internode-2x4-small",
+        "ll-ep8-small"})
+    void shouldVerifyEverySmallShippedScenario(final String id) {
+        assertThat(Ep4jCli.run("verify", "--backend", "sim", "--scenario",
+            repo().resolve("configs/scenarios/" + id + ".json").toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains(" passed, 0 failed");
+    }
+
+    @Test
+    void shouldDumpNumpyFilesWithTheReferenceNames(@TempDir final Path dir) throws Exception {
+        assertThat(Ep4jCli.run("run", "--scenario", repo().resolve("configs/scenarios/ll-ep8-small.json").toString(),
+            "--dump", dir.toString())).isZero();
+        for (final String name : new String[] {"x", "topk_idx", "topk_weights", "packed_recv_x",
+            "packed_recv_x_scales", "packed_recv_count", "packed_recv_src_info", "packed_recv_layout_range",
+            "ll_combined_x"}) {
+            assertThat(dir.resolve("rank3/" + name + ".npy")).exists();
+        }
+        assertThat(dir.resolve("scenario.json")).exists();
+    }
 }
