@@ -229,9 +229,25 @@ public final class Reports {
      */
     public static List<Path> write(final Path dir, final String title, final String model,
         final List<CaseResult> results) throws IOException {
+        return write(dir, "results", title, model, results);
+    }
+
+    /**
+     * Writes {@code <base>.json} and {@code <base>.csv} into {@code dir} (created).
+     *
+     * @param dir     the output folder.
+     * @param base    the file name without extension, e.g. {@code "sweep"}.
+     * @param title   the study's description.
+     * @param model   the model asked for.
+     * @param results the results.
+     * @return the files written.
+     * @throws IOException when writing fails.
+     */
+    public static List<Path> write(final Path dir, final String base, final String title, final String model,
+        final List<CaseResult> results) throws IOException {
         Files.createDirectories(dir);
-        final Path json = dir.resolve("results.json");
-        final Path csv = dir.resolve("results.csv");
+        final Path json = dir.resolve(base + ".json");
+        final Path csv = dir.resolve(base + ".csv");
         Files.writeString(json, json(title, model, results), StandardCharsets.UTF_8);
         Files.writeString(csv, csv(results), StandardCharsets.UTF_8);
         return List.of(json, csv);
