@@ -11,10 +11,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Progress of a long run on stderr: a progress bar when a console is attached, otherwise (CI, pipes) a plain log line
- * at every tenth of the work. Called serially by {@link ScenarioSimulator}; not meant for concurrent use otherwise.
+ * at every tenth of the work (only at the end for runs of fewer than 50 cases). Called serially by {@link ScenarioSimulator}; not meant for concurrent use otherwise.
  */
 final class Progress implements ScenarioSimulator.Progress, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
+    /** Runs with fewer cases than this log only their end. */
+    private static final int SMALL = 50;
     private final String task;
     private final ProgressBar bar;
     private int lastTenth = -1;
@@ -41,7 +43,7 @@ final class Progress implements ScenarioSimulator.Progress, AutoCloseable {
             return;
         }
         final int tenth = total == 0 ? 10 : done * 10 / total;
-        if (tenth > lastTenth) {
+        if (tenth > lastTenth && (total >= SMALL || done == total)) {
             lastTenth = tenth;
             LOG.info("{}: {}/{} cases ({}%), last {}", task, done, total, done * 100 / Math.max(total, 1),
                 spec.label());

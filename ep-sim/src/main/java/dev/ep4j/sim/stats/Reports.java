@@ -183,17 +183,17 @@ public final class Reports {
     }
 
     /**
-     * The terminal table: one line per case with the issue's fields, the bound, the busiest resource and the
-     * phases before the main kernel.
+     * The terminal table: one line per case with the issue's fields, the bandwidth bound, the bottleneck's
+     * utilisation and the phases before the main kernel (layout + notify + CPU sync).
      *
      * @param results the results.
      * @return the table, lines ending in '\n'.
      */
     public static String table(final List<CaseResult> results) {
         final StringBuilder sb = new StringBuilder();
-        final String fmt = "%-11s %4s %5s %-8s %7s %4s %10s %8s %-10s %10s %6s  %s%n";
+        final String fmt = "%-11s %4s %5s %-8s %7s %4s %10s %8s %-10s %10s %5s %12s%n";
         sb.append(String.format(Locale.ROOT, fmt, "mode", "EP", "nodes", "op", "experts", "SMs", "time(us)",
-            "GB/s", "bottleneck", "bound(us)", "util", "pre-main us (layout+notify+cpuSync)"));
+            "GB/s", "bottleneck", "bound(us)", "util", "pre-main(us)"));
         for (final CaseResult c : results) {
             final TimingResult r = c.result();
             final CaseSpec s = c.spec();

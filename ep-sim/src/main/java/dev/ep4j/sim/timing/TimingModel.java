@@ -5,8 +5,8 @@ package dev.ep4j.sim.timing;
  * chunk-level discrete-event model (the DES never beats the analytical bandwidth bound). Deterministic: same case,
  * same result. Implementations are stateless or per-call; thread-safe for parallel sweeps.
  *
- * <p>Registration: {@link AnalyticalModel} is built in; any other model is found through {@link java.util.ServiceLoader}
- * (a public no-argument constructor and a line with its class name in
+ * <p>Registration: {@link AnalyticalModel} is built in; any other model is found through
+ * {@link java.util.ServiceLoader} (a public no-argument constructor and a line with its class name in
  * {@code META-INF/services/dev.ep4j.sim.timing.TimingModel}); {@link TimingModels} picks by {@link #name()}, and the
  * CLI's default is {@code "des"} when such a model is registered.
  */

@@ -5,10 +5,11 @@ package dev.ep4j.sim.timing;
  * that supports tracing overrides {@link TimingModel#predict(TimingCase, TraceSink)} and reports spans (a phase, a
  * chunk transfer, a busy period of a resource) on named tracks; the writer turns every track into one timeline row.
  *
- * <p>Track names: {@code "rank <r>"} for what rank {@code r}'s kernel does (phases, channel activity); for resources
- * {@code "<class> <instance>"}, e.g. {@code "nvlink gpu3 tx"}, {@code "rdma nic11 rx"}, {@code "sm gpu3 ch5"}. Times are
- * picoseconds from the start of the case (the first phase starts at 0). Spans on one track may overlap (they are then
- * drawn nested or stacked); the order of calls does not matter, the writer sorts.
+ * <p>Track names: {@code "rank <r>"} for what rank {@code r}'s kernel does (its phases), {@code "rank <r> <sub>"} for
+ * finer rows of that rank (e.g. {@code "rank 3 ch5 sender"}); for resources {@code "<class> <instance>"}, e.g.
+ * {@code "nvlink gpu3 tx"}, {@code "rdma nic11 rx"}, {@code "sm gpu3 ch5"}. Rank rows come first, in rank order,
+ * then the others by name. Times are picoseconds from the start of the case (the first phase starts at 0). Spans on
+ * one track may overlap (they are then drawn nested); the order of calls does not matter, the writer sorts.
  *
  * <p>A sink belongs to one case and is called from the thread that predicts it; implementations need not be
  * thread-safe. Models should check {@link #enabled()} before building names, so that untraced runs pay nothing.
