@@ -211,11 +211,14 @@ public final class AnalyticalModel implements TimingModel {
     }
 
     /**
+     * The phases of a kernel around its main-kernel time (see the class comment); other models may reuse them for
+     * the phases they do not simulate.
+     *
      * @param c    a kernel.
      * @param main its main-kernel time, microseconds.
      * @return phase name to microseconds, in {@link #PHASES} order (only the phases the kernel has).
      */
-    static Map<String, Double> phasesUs(final TimingCase c, final double main) {
+    public static Map<String, Double> phasesUs(final TimingCase c, final double main) {
         final Map<String, Double> p = new LinkedHashMap<>();
         final GpuProfile gpu = c.hardware().gpu();
         final double launch = gpu.kernelLaunchNs();
