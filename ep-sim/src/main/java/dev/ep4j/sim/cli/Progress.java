@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Progress of a long run on stderr: a progress bar when a console is attached, otherwise (CI, pipes) a plain log line
- * at every tenth of the work (only at the end for runs of fewer than 50 cases). Called serially by {@link ScenarioSimulator}; not meant for concurrent use otherwise.
+ * at every tenth of the work (only at the end for runs of fewer than 50 cases). Called serially by
+ * {@link ScenarioSimulator}; not meant for concurrent use otherwise.
  */
 final class Progress implements ScenarioSimulator.Progress, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Progress.class);

@@ -59,8 +59,8 @@ final class SimulateCommand implements Callable<Integer> {
         System.out.println("ep4j simulate: " + study.title());
         System.out.println(models.describe() + "; " + results.size() + " kernels in "
             + String.format(Locale.ROOT, "%.1f", seconds) + " s");
-        System.out.println("time: main kernel of the slowest rank (DeepEP's kernel time); GB/s: DeepEP's logical bytes /"
-            + " time (normal");
+        System.out.println("time: main kernel of the slowest rank (DeepEP's kernel time); GB/s: DeepEP's logical"
+            + " bytes / time (normal");
         System.out.println("intranode: received incl. own rank; internode: (token, node) pairs incl. own node;"
             + " low-latency: messages");
         System.out.println("of valid selections); bound: busiest resource alone; pre-main: layout + notify + CPU"

@@ -1,8 +1,10 @@
 package dev.ep4j.sim.stats;
 
+import dev.ep4j.api.kernel.BufferSizing;
 import dev.ep4j.sim.timing.AnalyticalBound;
 import dev.ep4j.sim.timing.CaseResult;
 import dev.ep4j.sim.timing.CaseSpec;
+import dev.ep4j.sim.timing.Planner;
 import dev.ep4j.sim.timing.TimingResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +77,11 @@ public final class Reports {
         m.put("phasesUs", phases);
         m.put("totalUs", round(total, 3));
         m.put("logicalBytes", r.logicalBytes());
+        final long[] need = bufferNeed(s);
+        final Map<String, Object> buffers = new LinkedHashMap<>();
+        buffers.put("nvlBytes", need[0]);
+        buffers.put("rdmaBytes", need[1]);
+        m.put("bufferNeed", buffers);
         final Map<String, Object> busiest = new LinkedHashMap<>();
         for (final Map.Entry<String, Double> e : b.classUs().entrySet()) {
             final Map<String, Object> x = new LinkedHashMap<>();
@@ -92,6 +99,20 @@ public final class Reports {
         m.put("events", r.events());
         m.put("note", c.note());
         return m;
+    }
+
+    /**
+     * @param s a case.
+     * @return the exact NVLink and RDMA buffer bytes the call needs (normal kernels: {@link Planner#need}; low-latency:
+     *     DeepEP's layout for the workload's T, H and E).
+     */
+    static long[] bufferNeed(final CaseSpec s) {
+        final var w = s.scenario().workload();
+        if (s.lowLatency()) {
+            return new long[] {0, BufferSizing.lowLatencySizeHint(w.tokensPerRank(), w.hidden(), s.ep(), w.experts())};
+        }
+        final BufferSizing.BufferNeed n = Planner.need(s.scenario(), s.shape(), s.op(), s.config());
+        return new long[] {n.nvlBytes(), n.rdmaBytes()};
     }
 
     private static String dtype(final CaseResult c) {
@@ -134,6 +155,8 @@ public final class Reports {
         }
         head.add("totalUs");
         head.add("logicalBytes");
+        head.add("nvlNeedBytes");
+        head.add("rdmaNeedBytes");
         for (final String cls : CLASSES) {
             head.add(cls + "Us");
         }
@@ -156,6 +179,9 @@ public final class Reports {
             }
             cells.add(cell(m.get("totalUs")));
             cells.add(cell(m.get("logicalBytes")));
+            final long[] need = bufferNeed(c.spec());
+            cells.add(cell(need[0]));
+            cells.add(cell(need[1]));
             for (final String cls : CLASSES) {
                 final Double us = c.bound().classUs().get(cls);
                 cells.add(cell(us == null ? null : round(us, 3)));

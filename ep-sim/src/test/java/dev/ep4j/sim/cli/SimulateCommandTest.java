@@ -65,6 +65,8 @@ class SimulateCommandTest {
             assertThat(r.get("bottleneck").asString()).isIn("nvlink", "rdma", "sm", "pcie", "latency");
             assertThat(r.get("timeUs").asDouble()).isGreaterThanOrEqualTo(r.get("boundUs").asDouble());
             assertThat(r.get("phasesUs").get("main").asDouble()).isEqualTo(r.get("timeUs").asDouble());
+            assertThat(r.get("bufferNeed").get("nvlBytes").asLong()).isPositive();
+            assertThat(r.get("bufferNeed").get("rdmaBytes").asLong() > 0).isEqualTo(r.get("nodes").asInt() > 1);
         }
         assertThat(n.get("model").asString()).isEqualTo("analytical");
         for (final String f : FILES) {
