@@ -152,6 +152,35 @@ public final class ScenarioRunner {
     public GeneratedRouting routing(final int rank) {
         final RoutingConfig rc = scenario.scenario().routing();
         final long seed = scenario.scenario().seed();
+        RoutingSpec spec = indexSpec();
+        if (rc.type() != dev.ep4j.api.config.RoutingType.TRACE) {
+            spec = spec.withWeights(WeightMode.ABS_NORMAL, 0);
+        }
+        final GeneratedRouting r = Routing.generate(spec, rank, w.tokensPerRank(), w.experts(), w.topK(), topology,
+            NpyTraceStore.INSTANCE);
+        if (r.hasWeights()) {
+            return r;
+        }
+        return new GeneratedRouting(r.topkIdx(), Routing.weights(WeightMode.ABS_NORMAL, 0, seed, rank,
+            w.tokensPerRank(), w.topK()));
+    }
+
+    /**
+     * The top-k indices of {@link #routing(int)} without drawing weights or token data: all the timing models need.
+     * Equal to {@code routing(rank).topkIdx()} (indices and weights come from separate random streams).
+     *
+     * @param rank a rank.
+     * @return its top-k INT64 [T, K] (-1 where masked).
+     */
+    public HostTensor topkIdx(final int rank) {
+        return Routing.generate(indexSpec(), rank, w.tokensPerRank(), w.experts(), w.topK(), topology,
+            NpyTraceStore.INSTANCE).topkIdx();
+    }
+
+    /** The index generator of this scenario (group limit, sorting and masking as DeepEP's tests), no weights. */
+    private RoutingSpec indexSpec() {
+        final RoutingConfig rc = scenario.scenario().routing();
+        final long seed = scenario.scenario().seed();
         RoutingSpec spec;
         switch (rc.type()) {
             case GROUP_LIMITED:
@@ -166,19 +195,10 @@ public final class ScenarioRunner {
             default:
                 spec = RoutingSpec.uniform(seed);
         }
-        if (rc.type() != dev.ep4j.api.config.RoutingType.TRACE) {
-            spec = spec.withWeights(WeightMode.ABS_NORMAL, 0);
-            if (lowLatency()) {
-                spec = spec.withSorted(true).withMaskedEntries(Math.min(LL_MASKED, w.tokensPerRank() * w.topK()));
-            }
+        if (rc.type() != dev.ep4j.api.config.RoutingType.TRACE && lowLatency()) {
+            spec = spec.withSorted(true).withMaskedEntries(Math.min(LL_MASKED, w.tokensPerRank() * w.topK()));
         }
-        final GeneratedRouting r = Routing.generate(spec, rank, w.tokensPerRank(), w.experts(), w.topK(), topology,
-            NpyTraceStore.INSTANCE);
-        if (r.hasWeights()) {
-            return r;
-        }
-        return new GeneratedRouting(r.topkIdx(), Routing.weights(WeightMode.ABS_NORMAL, 0, seed, rank,
-            w.tokensPerRank(), w.topK()));
+        return spec;
     }
 
     private RankTensors runNormal(final EpBuffer buf) {

@@ -11,12 +11,15 @@ import java.util.List;
  */
 public final class LowLatencyTraffic {
     private final Topology topology;
+    private final int experts;
     private final int[] tokensPerRank;
     /** [src * R + dst]. */
     private final int[] selections;
 
-    private LowLatencyTraffic(final Topology topology, final int[] tokensPerRank, final int[] selections) {
+    private LowLatencyTraffic(final Topology topology, final int experts, final int[] tokensPerRank,
+        final int[] selections) {
         this.topology = topology;
+        this.experts = experts;
         this.tokensPerRank = tokensPerRank;
         this.selections = selections;
     }
@@ -42,7 +45,7 @@ public final class LowLatencyTraffic {
                 }
             }
         }
-        return new LowLatencyTraffic(topology, perRank, sel);
+        return new LowLatencyTraffic(topology, experts, perRank, sel);
     }
 
     /**
@@ -50,6 +53,13 @@ public final class LowLatencyTraffic {
      */
     public Topology topology() {
         return topology;
+    }
+
+    /**
+     * @return total experts E (the low-latency grid and per-expert counters follow from it).
+     */
+    public int experts() {
+        return experts;
     }
 
     /**

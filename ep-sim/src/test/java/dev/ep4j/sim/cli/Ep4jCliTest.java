@@ -75,14 +75,6 @@ class Ep4jCliTest {
         assertThat(sim).isTrue();
     }
 
-    @Test
-    void shouldRunSimulateHonestlyByDefault() {
-        final JsonNode n = json("simulate", "--json");
-        assertThat(n.get("status").asString()).contains("not implemented yet");
-        assertThat(n.get("results")).isEmpty();
-        assertThat(n.get("buffers").get(0).get("nvlBytes").asLong()).isEqualTo(402_851_712L);
-    }
-
     static Path repo() {
         Path dir = Path.of(System.getProperty("ep4j.root", "")).toAbsolutePath();
         while (!Files.isDirectory(dir.resolve("configs"))) {
