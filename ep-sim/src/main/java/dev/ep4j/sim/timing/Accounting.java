@@ -180,14 +180,14 @@ public final class Accounting {
                 if (c.shape().nodes() == 1) {
                     a.intranode(false);
                 } else {
-                    a.internodeDispatch();
+                    a.internode(false);
                 }
                 break;
             case COMBINE:
                 if (c.shape().nodes() == 1) {
                     a.intranode(true);
                 } else {
-                    a.internodeCombine();
+                    a.internode(true);
                 }
                 break;
             default:
@@ -344,14 +344,28 @@ public final class Accounting {
             }
         }
 
-        void internodeDispatch() {
+        /**
+         * Internode dispatch, or combine as its mirror image: RDMA carries one record per (token, remote node) on the
+         * rail of the source's local index (combine: back to the source), NVLink one record per (token, destination
+         * GPU) between the forwarder and the GPU (combine: GPU to forwarder). SM roles: dispatch — RDMA sender and
+         * NVL receiver on one SM, forwarder on the other; combine — NVL sender and RDMA receiver (which also reads
+         * the reduced row) on one SM, the forwarder on the other.
+         *
+         * @param combine true for combine.
+         */
+        void internode(final boolean combine) {
             final Traffic t = c.traffic();
             final int ch = t.channels();
             final int n = shape.nodes();
             final long rec = recordBytes(c);
+            final long row = 2L * c.hidden();
             final KernelConfig cfg = c.config();
             final int chunk = cfg == null ? 1 : cfg.rdmaChunkTokens();
-            smRoles("rdma-sender+nvl-receiver", "forwarder");
+            if (combine) {
+                smRoles("nvl-sender+rdma-receiver", "forwarder");
+            } else {
+                smRoles("rdma-sender+nvl-receiver", "forwarder");
+            }
             for (int s = 0; s < r; s++) {
                 final int i = shape.nodeOf(s);
                 final int local = shape.localOf(s);
@@ -361,21 +375,22 @@ public final class Accounting {
                         for (int k = 0; k < ch; k++) {
                             msgs += 2 * ceilDiv(t.nodeTokens(s, j, k), chunk);
                         }
-                        rdma(s, shape.rankOf(j, local), t.nodeTokens(s, j) * rec, msgs);
+                        final int peer = shape.rankOf(j, local);
+                        rdma(combine ? peer : s, combine ? s : peer, t.nodeTokens(s, j) * rec, msgs);
                     }
                 }
                 for (int d = 0; d < r; d++) {
                     final int forwarder = shape.rankOf(shape.nodeOf(d), local);
-                    nvl(forwarder, d, t.tokens(s, d) * rec);
+                    nvl(combine ? d : forwarder, combine ? forwarder : d, t.tokens(s, d) * rec);
                 }
             }
             for (int x = 0; x < r; x++) {
                 final int node = shape.nodeOf(x);
                 final int local = shape.localOf(x);
                 for (int k = 0; k < ch; k++) {
-                    long sent = 0;
+                    long toNodes = 0;
                     for (int j = 0; j < n; j++) {
-                        sent += t.nodeTokens(x, j, k);
+                        toNodes += t.nodeTokens(x, j, k);
                     }
                     long received = 0;
                     for (int s = 0; s < r; s++) {
@@ -388,58 +403,7 @@ public final class Accounting {
                             forwarded += t.tokens(src, shape.rankOf(node, m), k);
                         }
                     }
-                    channel(0, x, k, (sent + received) * rec);
-                    channel(1, x, k, forwarded * rec);
-                }
-            }
-        }
-
-        void internodeCombine() {
-            final Traffic t = c.traffic();
-            final int ch = t.channels();
-            final int n = shape.nodes();
-            final long rec = recordBytes(c);
-            final long row = 2L * c.hidden();
-            final KernelConfig cfg = c.config();
-            final int chunk = cfg == null ? 1 : cfg.rdmaChunkTokens();
-            smRoles("nvl-sender+rdma-receiver", "forwarder");
-            for (int s = 0; s < r; s++) {
-                final int i = shape.nodeOf(s);
-                final int local = shape.localOf(s);
-                for (int j = 0; j < n; j++) {
-                    if (j != i) {
-                        long msgs = 0;
-                        for (int k = 0; k < ch; k++) {
-                            msgs += 2 * ceilDiv(t.nodeTokens(s, j, k), chunk);
-                        }
-                        rdma(shape.rankOf(j, local), s, t.nodeTokens(s, j) * rec, msgs);
-                    }
-                }
-                for (int d = 0; d < r; d++) {
-                    final int forwarder = shape.rankOf(shape.nodeOf(d), local);
-                    nvl(d, forwarder, t.tokens(s, d) * rec);
-                }
-            }
-            for (int x = 0; x < r; x++) {
-                final int node = shape.nodeOf(x);
-                final int local = shape.localOf(x);
-                for (int k = 0; k < ch; k++) {
-                    long returned = 0;
-                    for (int s = 0; s < r; s++) {
-                        returned += t.tokens(s, x, k);
-                    }
-                    long reduced = 0;
-                    for (int j = 0; j < n; j++) {
-                        reduced += t.nodeTokens(x, j, k);
-                    }
-                    long forwarded = 0;
-                    for (int i = 0; i < n; i++) {
-                        final int src = shape.rankOf(i, local);
-                        for (int m = 0; m < g; m++) {
-                            forwarded += t.tokens(src, shape.rankOf(node, m), k);
-                        }
-                    }
-                    channel(0, x, k, returned * rec + reduced * row);
+                    channel(0, x, k, combine ? received * rec + toNodes * row : (toNodes + received) * rec);
                     channel(1, x, k, forwarded * rec);
                 }
             }
