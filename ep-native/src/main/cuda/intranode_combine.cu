@@ -287,8 +287,8 @@ extern "C" int ep4j_intra_combine(int64_t ctx, int64_t x, int64_t topk_weights, 
     Ctx* c = as_ctx(ctx);
     const int R = c->dev.num_ranks;
     if (hidden <= 0 || hidden % 8 != 0 || num_tokens < 0 || num_channels < 1 || nvl_recv_tokens < 2
-        || nvl_chunk_tokens < 1 || nvl_chunk_tokens >= nvl_recv_tokens || topk < 0 || topk > 32
-        || (topk > 0 && (topk_weights == 0 || out_weights == 0))) {
+        || nvl_chunk_tokens < 1 || nvl_chunk_tokens >= nvl_recv_tokens || topk < 0 || topk > 32) {
+        // (weight pointers may be 0 with K > 0: empty tensors of ranks that received or own no token)
         return fail(EP4J_ERR_INVALID, EP4J_E_INVALID, 0, "ep4j_intra_combine",
                     "ep4j_intra_combine: bad arguments H=%d T=%d C=%d Tn=%d chunk=%d K=%d", hidden, num_tokens,
                     num_channels, nvl_recv_tokens, nvl_chunk_tokens, topk);

@@ -135,7 +135,7 @@ class CudaBackendGpuTest {
     @Test
     void shouldGiveIdenticalHashesOverTwentyRunsOfALargerCase() {
         final IntranodeCase k = new IntranodeCase("determinism", Topology.singleNode(8),
-            ContractSupport.sameTokens(8, 1024), 2048, 8, 64, XKind.RANDOM_BF16, true, 0.02,
+            ContractSupport.sameTokens(8, 512), 2048, 8, 64, XKind.RANDOM_BF16, true, 0.02,
             ContractSupport.intranodeConfig(16, 6, 128), ContractSupport.intranodeConfig(16, 4, 128), 1, 0, 2, 11);
         try (Backend b = Backends.open("cuda"); LocalCluster c = LocalCluster.open(b, new GroupSpec(k.topology(),
             k.spec()))) {
