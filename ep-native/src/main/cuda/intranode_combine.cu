@@ -124,9 +124,10 @@ __device__ __forceinline__ int4 pack8(const float* acc) {
 __device__ __forceinline__ void reduce_token(const CombineArgs& a, int t, const int4* const* src, int n_src,
                                              int lane) {
     const int n16 = a.H / 8;
-    const int4* b0 = a.bias0 == nullptr ? nullptr : reinterpret_cast<const int4*>(a.bias0 + static_cast<long long>(t) * a.H);
-    const int4* b1 = a.bias1 == nullptr ? nullptr : reinterpret_cast<const int4*>(a.bias1 + static_cast<long long>(t) * a.H);
-    int4* o = reinterpret_cast<int4*>(a.out + static_cast<long long>(t) * a.H);
+    const long long off = static_cast<long long>(t) * a.H;
+    const int4* b0 = a.bias0 == nullptr ? nullptr : reinterpret_cast<const int4*>(a.bias0 + off);
+    const int4* b1 = a.bias1 == nullptr ? nullptr : reinterpret_cast<const int4*>(a.bias1 + off);
+    int4* o = reinterpret_cast<int4*>(a.out + off);
     for (int i = lane; i < n16; i += 64) {
         const bool two = i + 32 < n16;
         float acc0[8];
@@ -220,7 +221,9 @@ __device__ void run_receiver(const DevCtx& ctx, const CombineArgs& a, int c) {
             if (a.out_w != nullptr && lane < a.K) {
                 float acc = 0.0f;
                 const float* wr = reinterpret_cast<const float*>(buf + a.L.weight);
-                for (int j = 0; j < n_src; ++j) acc += ld_ring(wr + static_cast<long long>(s_slot[warp][j]) * a.K + lane);
+                for (int j = 0; j < n_src; ++j) {
+                    acc += ld_ring(wr + static_cast<long long>(s_slot[warp][j]) * a.K + lane);
+                }
                 a.out_w[static_cast<long long>(t) * a.K + lane] = acc;
             }
             __syncwarp();

@@ -184,7 +184,9 @@ __device__ void run_sender(const DevCtx& ctx, const DispatchArgs& a, int c, int 
             const int tt = t0 + lane;
             const bool go = tt < tend && a.in_rank[static_cast<long long>(tt) * R + d] != 0;
             const unsigned mask = __ballot_sync(0xffffffffu, go);
-            if (tt < tend) a.send_head[static_cast<long long>(tt) * R + d] = go ? pos + __popc(mask & ((1u << lane) - 1u)) : -1;
+            if (tt < tend) {
+                a.send_head[static_cast<long long>(tt) * R + d] = go ? pos + __popc(mask & ((1u << lane) - 1u)) : -1;
+            }
             pos += __popc(mask);
         }
     }

@@ -186,7 +186,9 @@ int ep4j_intra_wait_counts(int64_t ctx, int64_t host_timeout_ns, int num_local, 
                            int* out_per_expert) {
     using namespace ep4j::intra;
     const HostRecord* h = as_ctx(ctx)->host;
-    if (num_local < 0 || num_local > kMaxLocalExperts) return invalid("ep4j_intra_wait_counts", "num_local out of range");
+    if (num_local < 0 || num_local > kMaxLocalExperts) {
+        return invalid("ep4j_intra_wait_counts", "num_local out of range");
+    }
     const auto start = std::chrono::steady_clock::now();
     unsigned spins = 0;
     while (true) {

@@ -53,7 +53,8 @@ import java.util.List;
  */
 public final class CudaBuffer implements EpBuffer {
     private static final String[] PHASES = {
-        "unknown", "dispatch notify barrier", "cached dispatch notify barrier", "dispatch send (waiting for ring space)",
+        "unknown", "dispatch notify barrier", "cached dispatch notify barrier",
+        "dispatch send (waiting for ring space)",
         "dispatch receive (waiting for channel offsets)", "dispatch receive (waiting for data)", "combine barrier",
         "combine send (waiting for ring space)", "combine receive (waiting for data)",
     };

@@ -8,8 +8,8 @@ import dev.ep4j.api.contract.BadInputContractTests;
 import org.junit.jupiter.api.Tag;
 
 /**
- * The cuda backend (virtual ranks on one GPU) against {@link BadInputContractTests}; internode and low-latency cases are
- * skipped (not implemented in the cuda backend yet).
+ * The cuda backend (virtual ranks on one GPU) against {@link BadInputContractTests}; internode and low-latency
+ * cases are skipped (not implemented in the cuda backend yet).
  */
 @Tag("gpu")
 class CudaContractBadInputGpuTest extends BadInputContractTests {
@@ -21,6 +21,6 @@ class CudaContractBadInputGpuTest extends BadInputContractTests {
 
     @Override
     protected boolean supports(final String capability) {
-        return GpuTests.supports(capability);
+        return GpuCapabilities.supports(capability);
     }
 }

@@ -8,8 +8,8 @@ import dev.ep4j.api.contract.DeterminismContractTests;
 import org.junit.jupiter.api.Tag;
 
 /**
- * The cuda backend (virtual ranks on one GPU) against {@link DeterminismContractTests}; internode and low-latency cases are
- * skipped (not implemented in the cuda backend yet).
+ * The cuda backend (virtual ranks on one GPU) against {@link DeterminismContractTests}; internode and low-latency
+ * cases are skipped (not implemented in the cuda backend yet).
  */
 @Tag("gpu")
 class CudaContractDeterminismGpuTest extends DeterminismContractTests {
@@ -21,6 +21,6 @@ class CudaContractDeterminismGpuTest extends DeterminismContractTests {
 
     @Override
     protected boolean supports(final String capability) {
-        return GpuTests.supports(capability);
+        return GpuCapabilities.supports(capability);
     }
 }

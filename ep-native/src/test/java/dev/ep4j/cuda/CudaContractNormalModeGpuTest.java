@@ -8,8 +8,8 @@ import dev.ep4j.api.contract.NormalModeContractTests;
 import org.junit.jupiter.api.Tag;
 
 /**
- * The cuda backend (virtual ranks on one GPU) against {@link NormalModeContractTests}; internode and low-latency cases are
- * skipped (not implemented in the cuda backend yet).
+ * The cuda backend (virtual ranks on one GPU) against {@link NormalModeContractTests}; internode and low-latency
+ * cases are skipped (not implemented in the cuda backend yet).
  */
 @Tag("gpu")
 class CudaContractNormalModeGpuTest extends NormalModeContractTests {
@@ -21,6 +21,6 @@ class CudaContractNormalModeGpuTest extends NormalModeContractTests {
 
     @Override
     protected boolean supports(final String capability) {
-        return GpuTests.supports(capability);
+        return GpuCapabilities.supports(capability);
     }
 }

@@ -21,6 +21,6 @@ class CudaContractTimeoutGpuTest extends TimeoutContractTests {
 
     @Override
     protected boolean supports(final String capability) {
-        return GpuTests.supports(capability);
+        return GpuCapabilities.supports(capability);
     }
 }

@@ -366,7 +366,8 @@ public final class IntranodeBench {
             + "t_rank_us,recv_bytes_per_rank,deepep_gbs,traffic_bytes,traffic_gbs,endpoint_bytes,endpoint_gbs,"
             + "copy_ceiling_gbs,efficiency\n");
         for (final Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%d,%s,%d,%d,%d,%d,%.3f,%.3f,%.0f,%.3f,%.0f,%.3f,%.0f,%.3f,%.3f,%.4f%n",
+            sb.append(String.format(Locale.ROOT,
+                "%d,%s,%d,%d,%d,%d,%.3f,%.3f,%.0f,%.3f,%.0f,%.3f,%.0f,%.3f,%.3f,%.4f%n",
                 r.ranks(), r.op(), r.numSms(), r.chunk(), r.ringTokens(), r.iters(), r.tGroupUs(), r.tRankUs(),
                 r.recvBytesPerRank(), r.gbsDeepEp(), r.trafficBytes(), r.trafficGbs(), r.endpointBytes(),
                 r.endpointBytes() / (r.tGroupUs() * 1e-6) / 1e9, ceiling / 1e9, r.efficiency()));

@@ -5,8 +5,8 @@ import dev.ep4j.api.contract.ContractSupport;
 /**
  * What the cuda backend implements, for the contract kit's capability switches. Stateless.
  */
-final class GpuTests {
-    private GpuTests() {
+final class GpuCapabilities {
+    private GpuCapabilities() {
     }
 
     /**
