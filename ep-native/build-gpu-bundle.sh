@@ -9,7 +9,7 @@
 #    dev/ep4j/cuda/binding/linux-x86_64/; unzip it there for cuobjdump)
 #   junit-platform-console-standalone.jar
 #   run-tests.sh [OUT_DIR]   every test tagged "gpu" in lib/*-tests.jar; logs and XML reports to OUT_DIR
-#   bench.sh [OUT_DIR]       the GPU benchmark main (copy-bandwidth table for now); log and CSV to OUT_DIR
+#   bench.sh [OUT_DIR]       the GPU benchmark main (copy bandwidth + intranode sweep); log and CSVs to OUT_DIR
 #
 # Needs nvcc (CUDA_HOME or /usr/local/cuda) so the jar carries the kernels; refuses to build a bundle without them.
 # Environment: EP4J_BUNDLE_SKIP_BUILD=1 reuses the jars of a previous Maven build.

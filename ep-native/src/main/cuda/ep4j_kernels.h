@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define EP4J_ABI_VERSION 10000 /* major * 10000 + minor * 100 + patch: 1.0.0 */
+#define EP4J_ABI_VERSION 10100 /* major * 10000 + minor * 100 + patch: 1.1.0 */
 #define EP4J_UNIQUEID_BYTES 128 /* sizeof(nvshmemx_uniqueid_t) */
 
 /* Return codes (negative). A CUDA failure returns EP4J_E_CUDA; the CUDA code is in ep4j_last_error_code(). */
@@ -48,7 +48,7 @@ extern "C" {
 EP4J_API int ep4j_abi_version(void);           /* EP4J_ABI_VERSION */
 EP4J_API int ep4j_cuda_runtime_version(void);  /* cudaRuntimeGetVersion of the static cudart, e.g. 13000 */
 EP4J_API int ep4j_cuda_driver_version(void);   /* cudaDriverGetVersion; 0 when no driver (libcuda.so.1) */
-EP4J_API const char* ep4j_build_info(void);    /* "ep4j_kernels 1.0.0 nvcc 13.0 sm_90a nvshmem 3.4.5" */
+EP4J_API const char* ep4j_build_info(void);    /* "ep4j_kernels 1.1.0 nvcc 13.0 sm_90a nvshmem 3.4.5" */
 EP4J_API int ep4j_last_error_kind(void);       /* EP4J_ERR_* of this thread's last failure */
 EP4J_API int ep4j_last_error_code(void);       /* cudaError_t, NVSHMEM status or EP4J_E_* */
 EP4J_API int ep4j_last_error_device(void);     /* CUDA device current at the failure, -1 if unknown */
@@ -96,6 +96,66 @@ EP4J_API int ep4j_layout(int64_t topk_idx, int idx_bytes, int64_t num_tokens, in
  * out[0] = median seconds, out[1] = min seconds, out[2] = max seconds, out[3] = 2 * bytes / median (bytes read +
  * written per second). Allocates and frees its own buffers. */
 EP4J_API int ep4j_copy_bandwidth(int64_t bytes, int iters, int warmup, int mode, double* out);
+
+/* ---- stream-ordered memory, events, CUDA graphs, peer access (intranode_runtime.cu) ----
+ * Allocations from the device's default pool (cudaMallocAsync) never synchronise the device, which matters while
+ * other ranks' kernels spin on this GPU; free them with ep4j_free_async (stream-ordered). */
+EP4J_API int ep4j_malloc_async(int64_t bytes, void* stream, int64_t* out_ptr);  /* bytes == 0 gives 0 */
+EP4J_API int ep4j_free_async(int64_t ptr, void* stream);                       /* 0 is a no-op */
+EP4J_API int ep4j_mempool_keep(int device);  /* default pool keeps freed memory (release threshold max) */
+EP4J_API int ep4j_memcpy_htod_async(int64_t dst, const void* src, int64_t bytes, void* stream);
+EP4J_API int ep4j_memset_async(int64_t ptr, int value, int64_t bytes, void* stream);
+EP4J_API int ep4j_enable_peer_access(int device, int peer);  /* already enabled is fine */
+EP4J_API int ep4j_event_create(int64_t* out_event);
+EP4J_API int ep4j_event_destroy(int64_t event);
+EP4J_API int ep4j_event_record(int64_t event, void* stream);
+EP4J_API int ep4j_event_elapsed(int64_t start, int64_t end, float* out_ms); /* same device, any streams */
+EP4J_API int ep4j_stream_begin_capture(void* stream);          /* cudaStreamCaptureModeThreadLocal */
+EP4J_API int ep4j_stream_end_capture(void* stream, int64_t* out_graph_and_exec); /* [graph, exec], instantiated
+                                                                                 with AutoFreeOnLaunch */
+EP4J_API int ep4j_graph_launch(int64_t exec, void* stream);
+EP4J_API int ep4j_graph_destroy(int64_t graph, int64_t exec);
+
+/* ---- intranode normal mode (intranode_*.cu; semantics.md section 4, docs/semantics.md) ----
+ * One context per rank: its NVL buffer (nvl_bytes of device memory), control block, host-mapped record and
+ * non-blocking stream, on `device`. Kernels of a rank run on its stream; a group's ranks must all be created and
+ * given each other's addresses (ep4j_intra_set_peers) before any kernel. Every wait inside the kernels times out
+ * after timeout_ns: the rank records {rank, peer, channel, phase} in its host record (ep4j_intra_record), raises
+ * its abort flag and every later kernel of the rank returns at once until ep4j_intra_reset. */
+EP4J_API int ep4j_intra_create(int rank, int num_ranks, int device, int64_t nvl_bytes, int64_t timeout_ns,
+                               int64_t* out_ctx);
+EP4J_API int ep4j_intra_info(int64_t ctx, int64_t* out4);  /* NVL buffer, control block, stream, device */
+EP4J_API int ep4j_intra_set_peers(int64_t ctx, const int64_t* nvl_ptrs, const int64_t* ctrl_ptrs, int system_scope);
+EP4J_API int ep4j_intra_destroy(int64_t ctx);
+EP4J_API int ep4j_intra_sync(int64_t ctx);
+EP4J_API int ep4j_intra_reset(int64_t ctx);
+EP4J_API int ep4j_intra_record(int64_t ctx, int64_t* out10); /* timeout flag, rank, peer, channel, phase, waited ns,
+                                                               overflow flag, overflow count, ready, recv count */
+EP4J_API int ep4j_intra_clear_overflow(int64_t ctx);
+/* 0: counts ready (out_recv = Nr, out_per_expert = aligned counts); 1: the rank timed out; 2: host deadline */
+EP4J_API int ep4j_intra_wait_counts(int64_t ctx, int64_t host_timeout_ns, int num_local, int* out_recv,
+                                    int* out_per_expert);
+EP4J_API int ep4j_intra_block_threads(int num_ranks);  /* threads per dispatch/combine block */
+EP4J_API int ep4j_intra_blocks_per_sm(int threads, int* out);  /* co-resident blocks per SM */
+EP4J_API int ep4j_intra_notify(int64_t ctx, int64_t is_token_in_rank, int64_t num_tokens_per_expert,
+                               int num_tokens, int num_experts, int num_channels, int expert_alignment,
+                               int num_worst_tokens, int nvl_recv_tokens, int64_t hidden_bytes, int topk,
+                               int scale_words, int64_t out_channel_prefix, int64_t out_rank_prefix,
+                               int reset_host);
+EP4J_API int ep4j_intra_cached_notify(int64_t ctx, int64_t rank_prefix, int num_channels, int nvl_recv_tokens,
+                                      int64_t hidden_bytes, int topk, int scale_words);
+EP4J_API int ep4j_intra_dispatch(int64_t ctx, int64_t x, int64_t hidden_bytes, int64_t scales, int scale_words,
+                                 int64_t topk_idx, int idx_bytes, int64_t topk_weights, int topk, int num_experts,
+                                 int64_t is_token_in_rank, int64_t channel_prefix, int num_tokens,
+                                 int num_channels, int nvl_recv_tokens, int nvl_chunk_tokens, int64_t num_rows,
+                                 int64_t recv_x, int64_t recv_scales, int64_t recv_topk_idx,
+                                 int64_t recv_topk_weights, int64_t recv_src_idx, int64_t recv_channel_prefix,
+                                 int64_t send_head);
+EP4J_API int ep4j_intra_combine_notify(int64_t ctx, int num_channels, int nvl_recv_tokens, int hidden, int topk);
+EP4J_API int ep4j_intra_combine(int64_t ctx, int64_t x, int64_t topk_weights, int topk, int hidden, int64_t bias0,
+                                int64_t bias1, int64_t rank_prefix, int64_t recv_channel_prefix, int64_t send_head,
+                                int num_tokens, int num_channels, int nvl_recv_tokens, int nvl_chunk_tokens,
+                                int64_t out_x, int64_t out_weights);
 
 /* ---- NVSHMEM host wrapper (nvshmem_host.cu; stubs returning EP4J_E_NO_NVSHMEM when built without NVSHMEM) ----
  * Unique-id bootstrap: rank 0 calls ep4j_nvshmem_get_uniqueid, ships the 128 bytes to every rank, and each rank

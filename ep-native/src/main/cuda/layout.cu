@@ -168,3 +168,22 @@ extern "C" int ep4j_layout(int64_t topk_idx, int idx_bytes, int64_t num_tokens, 
     }
     return EP4J_OK;
 }
+
+namespace ep4j {
+// Loads every layout kernel instance now: the intranode runtime calls it when a group is created, because lazy
+// module loading in the middle of a collective could need a context-wide synchronisation while other ranks'
+// kernels spin on the same GPU.
+int preload_layout_kernels() {
+    cudaFuncAttributes a;
+    const void* fns[] = {
+        reinterpret_cast<const void*>(layout_kernel<int64_t, true>),
+        reinterpret_cast<const void*>(layout_kernel<int64_t, false>),
+        reinterpret_cast<const void*>(layout_kernel<int32_t, true>),
+        reinterpret_cast<const void*>(layout_kernel<int32_t, false>),
+    };
+    for (const void* f : fns) {
+        EP4J_CUDA_TRY(cudaFuncGetAttributes(&a, f), "cudaFuncGetAttributes(layout_kernel)");
+    }
+    return EP4J_OK;
+}
+}  // namespace ep4j

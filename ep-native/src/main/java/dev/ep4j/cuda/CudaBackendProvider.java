@@ -8,16 +8,12 @@ import java.util.Map;
 
 /**
  * The {@code cuda} backend's provider. Its availability is the native probe of {@link Cuda}: no native code in this
- * build, NVSHMEM host library missing (when the kernels need it), no usable CUDA driver/GPU. Where all of that is in
- * place it still reports unavailable, because dispatch and combine ({@code EpBuffer}) are not implemented yet; the
- * layout kernel can already be run through {@link CudaLayout}.
+ * build, no usable CUDA driver/GPU (sm_90). Where the GPU is usable it opens a {@link CudaBackend} (intranode normal
+ * mode; internode and low-latency throw saying they are not implemented yet). Options: see {@link CudaBackend}.
  *
  * <p>Stateless and thread-safe; the probe behind it runs once per JVM.
  */
 public final class CudaBackendProvider implements BackendProvider {
-    /** Why the backend cannot be opened even where the GPU is usable. */
-    static final String NOT_IMPLEMENTED = "dispatch and combine of the cuda backend (EpBuffer) are not implemented "
-        + "yet; the native library and the layout kernel (CudaLayout) work; use the sim backend for EP operations";
 
     @Override
     public String name() {
@@ -34,11 +30,15 @@ public final class CudaBackendProvider implements BackendProvider {
         if (!Cuda.isAvailable()) {
             return Availability.no(Cuda.unavailableReason());
         }
-        return Availability.no(NOT_IMPLEMENTED);
+        return Availability.yes();
     }
 
     @Override
     public Backend open(final Map<String, String> options) {
-        throw new BackendUnavailableException("cuda: " + availability().reason());
+        final Availability a = availability();
+        if (!a.available()) {
+            throw new BackendUnavailableException("cuda: " + a.reason());
+        }
+        return new CudaBackend(options);
     }
 }

@@ -17,7 +17,10 @@ import java.util.Arrays;
  *
  * <p>Lifecycle: {@link #close()} frees the memory; it is idempotent, and every other method throws
  * {@link IllegalStateException} naming the tensor after it. Allocation happens on the calling thread's current
- * device ({@link Cuda#setDevice}), recorded in {@link #device()}.
+ * device ({@link Cuda#setDevice}), recorded in {@link #device()}: {@link #allocate} with {@code cudaMalloc} (freed
+ * with {@code cudaFree}, which synchronises the device), {@link #allocateAsync} from the device's stream-ordered
+ * pool on a given stream (freed with {@code cudaFreeAsync} on that stream, no device synchronisation: what the
+ * cuda backend's outputs use, since ranks sharing a GPU must never wait for each other's spinning kernels).
  *
  * <p>Not thread-safe for concurrent use, except {@link #close()}, which may be called from any thread.
  */
@@ -26,16 +29,22 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
     private final long[] shape;
     private final long numel;
     private final int device;
+    /** The stream a pooled tensor is freed on, or {@link #NOT_POOLED}. */
+    private final long freeStream;
     private long address;
     private boolean closed;
+    private java.util.function.Consumer<DeviceTensor> onClose;
+
+    private static final long NOT_POOLED = -1L;
 
     private DeviceTensor(final DType dtype, final long[] shape, final long numel, final int device,
-                         final long address) {
+                         final long address, final long freeStream) {
         this.dtype = dtype;
         this.shape = shape;
         this.numel = numel;
         this.device = device;
         this.address = address;
+        this.freeStream = freeStream;
     }
 
     /**
@@ -50,6 +59,36 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
     public static DeviceTensor allocate(final DType dtype, final long... shape) {
         Cuda.ensureAvailable();
         final long[] dims = shape.clone();
+        final long n = numel(dims);
+        final long bytes = Math.multiplyExact(n, (long) dtype.byteSize());
+        final int device = NativeErrors.check(Ep4jKernels.ep4j_get_device(), "DeviceTensor.allocate");
+        final long[] out = new long[1];
+        NativeErrors.check(Ep4jKernels.ep4j_malloc(bytes, out), "DeviceTensor.allocate");
+        return new DeviceTensor(dtype, dims, n, device, out[0], NOT_POOLED);
+    }
+
+    /**
+     * Allocates an uninitialised tensor from the current device's stream-ordered pool ({@code cudaMallocAsync}):
+     * usable by work on {@code stream} at once, by other streams after synchronising with it; {@link #close()}
+     * frees it with {@code cudaFreeAsync} on the same stream (after the work already enqueued there).
+     *
+     * @param dtype  element type.
+     * @param stream a {@code cudaStream_t} address of the current device; it must outlive the tensor.
+     * @param shape  dimensions, each at least 0.
+     * @return the new tensor; its content is undefined.
+     */
+    public static DeviceTensor allocateAsync(final DType dtype, final long stream, final long... shape) {
+        Cuda.ensureAvailable();
+        final long[] dims = shape.clone();
+        final long n = numel(dims);
+        final long bytes = Math.multiplyExact(n, (long) dtype.byteSize());
+        final int device = NativeErrors.check(Ep4jKernels.ep4j_get_device(), "DeviceTensor.allocateAsync");
+        final long[] out = new long[1];
+        NativeErrors.check(Ep4jKernels.ep4j_malloc_async(bytes, stream, out), "DeviceTensor.allocateAsync");
+        return new DeviceTensor(dtype, dims, n, device, out[0], stream);
+    }
+
+    private static long numel(final long[] dims) {
         long n = 1;
         for (final long d : dims) {
             if (d < 0) {
@@ -57,11 +96,16 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
             }
             n = Math.multiplyExact(n, d);
         }
-        final long bytes = Math.multiplyExact(n, (long) dtype.byteSize());
-        final int device = NativeErrors.check(Ep4jKernels.ep4j_get_device(), "DeviceTensor.allocate");
-        final long[] out = new long[1];
-        NativeErrors.check(Ep4jKernels.ep4j_malloc(bytes, out), "DeviceTensor.allocate");
-        return new DeviceTensor(dtype, dims, n, device, out[0]);
+        return n;
+    }
+
+    /**
+     * Registers the one action run when this tensor is closed (the cuda backend's owner bookkeeping).
+     *
+     * @param action called once, after the memory is freed.
+     */
+    synchronized void onClose(final java.util.function.Consumer<DeviceTensor> action) {
+        this.onClose = action;
     }
 
     /**
@@ -98,6 +142,39 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
             t.close();
             throw e;
         }
+    }
+
+    /**
+     * Copies a host tensor to a new pooled device tensor ({@link #allocateAsync}) through {@code stream}; returns
+     * after the copy completed.
+     *
+     * @param host   the source.
+     * @param stream a stream of the current device; it must outlive the tensor.
+     * @return the new device tensor holding the same bytes.
+     */
+    public static DeviceTensor uploadAsync(final HostTensor host, final long stream) {
+        final DeviceTensor t = allocateAsync(host.dtype(), stream, host.shape());
+        try {
+            NativeErrors.check(Ep4jKernels.ep4j_memcpy_htod(t.address, directView(host), t.byteSize(), stream),
+                "DeviceTensor.uploadAsync");
+            return t;
+        } catch (final RuntimeException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Overwrites this tensor with {@code host}'s bytes through {@code stream} (returns after the copy completed).
+     *
+     * @param host   a tensor of the same dtype and shape.
+     * @param stream a stream of this tensor's device.
+     */
+    public void copyFrom(final HostTensor host, final long stream) {
+        checkOpen();
+        checkSameLayout(host, "copyFrom");
+        NativeErrors.check(Ep4jKernels.ep4j_memcpy_htod(address, directView(host), byteSize(), stream),
+            "DeviceTensor.copyFrom");
     }
 
     /**
@@ -200,6 +277,14 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
     }
 
     /**
+     * @return a new host tensor with this tensor's content ({@link #download()}).
+     */
+    @Override
+    public HostTensor toHost() {
+        return download();
+    }
+
+    /**
      * @return true after {@link #close()}.
      */
     public synchronized boolean isClosed() {
@@ -214,6 +299,7 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
     @Override
     public void close() {
         final long toFree;
+        final java.util.function.Consumer<DeviceTensor> action;
         synchronized (this) {
             if (closed) {
                 return;
@@ -221,8 +307,20 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
             closed = true;
             toFree = address;
             address = 0;
+            action = onClose;
+            onClose = null;
         }
-        NativeErrors.check(Ep4jKernels.ep4j_free(toFree), "DeviceTensor.close");
+        try {
+            if (freeStream == NOT_POOLED) {
+                NativeErrors.check(Ep4jKernels.ep4j_free(toFree), "DeviceTensor.close");
+            } else {
+                NativeErrors.check(Ep4jKernels.ep4j_free_async(toFree, freeStream), "DeviceTensor.close");
+            }
+        } finally {
+            if (action != null) {
+                action.accept(this);
+            }
+        }
     }
 
     @Override

@@ -33,7 +33,7 @@ class NativeLoaderTest {
     void shouldReportVersionsWithoutAGpu() {
         assumeTrue(Cuda.isLibraryLoaded(), Cuda.libraryUnavailableReason());
         assertThat(Cuda.abiVersion()).isEqualTo(Ep4jKernels.ABI_VERSION);
-        assertThat(Cuda.buildInfo()).startsWith("ep4j_kernels 1.0.0 nvcc ").contains("sm_90a");
+        assertThat(Cuda.buildInfo()).startsWith("ep4j_kernels 1.1.0 nvcc ").contains("sm_90a");
         assertThat(Cuda.runtimeVersion()).isGreaterThanOrEqualTo(13000);
         assertThat(Cuda.summary()).contains("native library: ep4j_kernels");
     }

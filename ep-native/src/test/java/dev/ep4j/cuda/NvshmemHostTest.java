@@ -56,7 +56,7 @@ class NvshmemHostTest {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("child JVM finished").isTrue();
         final String out = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(out).contains("library=loaded", "fallback=true",
-            "nvshmem=NVSHMEM host library not found: set NVSHMEM_HOME", "build=ep4j_kernels 1.0.0",
+            "nvshmem=NVSHMEM host library not found: set NVSHMEM_HOME", "build=ep4j_kernels 1.1.0",
             "without nvshmem");
         Files.deleteIfExists(log);
         deleteQuietly(new File(cmd.get(4).substring(cmd.get(4).indexOf('=') + 1)));

@@ -93,6 +93,14 @@ public final class HostTensor implements Tensor, AutoCloseable {
     }
 
     /**
+     * @return this tensor (it already lives in host memory).
+     */
+    @Override
+    public HostTensor toHost() {
+        return this;
+    }
+
+    /**
      * @return element type.
      */
     @Override

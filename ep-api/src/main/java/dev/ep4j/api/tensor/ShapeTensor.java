@@ -48,6 +48,14 @@ public final class ShapeTensor implements Tensor {
         return null;
     }
 
+    /**
+     * @throws UnsupportedOperationException always: a shape tensor has no content.
+     */
+    @Override
+    public HostTensor toHost() {
+        throw new UnsupportedOperationException(this + " has no content (payloads off); nothing to copy to the host");
+    }
+
     @Override
     public String toString() {
         return "ShapeTensor[" + dtype + " " + Arrays.toString(shape) + "]";

@@ -36,4 +36,19 @@ public interface Tensor {
      * @return the host-readable tensor with this content, or {@code null} when it lives on a device.
      */
     HostTensor hostView();
+
+    /**
+     * The content in host memory: the tensor itself for a {@link HostTensor}, a downloaded copy for a device tensor
+     * (synchronous; the caller owns the copy).
+     *
+     * @return a host tensor with this dtype, shape and content.
+     * @throws UnsupportedOperationException when the tensor has no content ({@link ShapeTensor}).
+     */
+    default HostTensor toHost() {
+        final HostTensor h = hostView();
+        if (h == null) {
+            throw new UnsupportedOperationException(this + " has no host-readable content and no toHost() of its own");
+        }
+        return h;
+    }
 }

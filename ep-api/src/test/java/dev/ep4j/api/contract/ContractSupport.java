@@ -434,15 +434,17 @@ public final class ContractSupport {
     /**
      * @param t    a result tensor.
      * @param what its name, for the message.
-     * @return its host view.
+     * @return its content on the host ({@link Tensor#toHost()}: itself for a host tensor, a copy of a device
+     *     tensor).
      */
     public static HostTensor host(final Tensor t, final String what) {
         assertThat(t).as(what + " (result tensor)").isNotNull();
-        final HostTensor h = t.hostView();
-        if (h == null) {
-            fail(what + " is a device tensor (hostView() == null); the contract kit reads results on the host");
+        try {
+            return t.toHost();
+        } catch (final UnsupportedOperationException e) {
+            return fail(what + " has no host-readable content (" + e.getMessage() + "); the contract kit reads "
+                + "results through Tensor.toHost()");
         }
-        return h;
     }
 
     /**

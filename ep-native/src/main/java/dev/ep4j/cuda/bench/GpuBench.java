@@ -18,9 +18,15 @@ import java.util.Locale;
  * through {@code cudaMemcpyAsync} and through ep4j's SM copy kernel; with {@code --out DIR} it also writes
  * {@code DIR/copy_bandwidth.csv}.
  *
- * <p>Usage: {@code GpuBench [--info] [--out DIR] [--iters N] [--warmup N] [--sizes 1M,16M,256M,1G]};
- * {@code --info} prints only the library/GPU/NVSHMEM summary. Exit code 0 on success, 2 when no GPU can be used
- * (the reason is printed), 1 on bad arguments or a failure.
+ * <p>With {@code --intranode} it then runs {@link IntranodeBench} (virtual ranks on one GPU, DeepSeek-V3 shapes),
+ * prints its table with the efficiency against the memcpy ceiling of the same run (1 GiB copy, or the largest size
+ * measured) and writes {@code DIR/intranode.csv}.
+ *
+ * <p>Usage: {@code GpuBench [--info] [--out DIR] [--iters N] [--warmup N] [--sizes 1M,16M,256M,1G] [--intranode]
+ * [--ranks 2,4,8] [--tokens 4096] [--hidden 7168] [--bench-iters 50] [--bench-warmup 10]
+ * [--dispatch-chunks 6,12,24] [--combine-chunks 4,8,16] [--sms 2:24,48,64/4:16,24,32/8:8,12,16]
+ * [--max-seconds 420]}; {@code --info} prints only the library/GPU/NVSHMEM summary. Exit code 0 on success, 2 when
+ * no GPU can be used (the reason is printed), 1 on bad arguments or a failure.
  */
 public final class GpuBench {
     private GpuBench() {
@@ -45,6 +51,8 @@ public final class GpuBench {
         int iters = 50;
         int warmup = 5;
         boolean infoOnly = false;
+        boolean intranode = false;
+        final IntranodeBench.Options io = new IntranodeBench.Options();
         final List<Long> sizes = new ArrayList<>(List.of(1L << 20, 16L << 20, 256L << 20, 1L << 30));
         try {
             for (int i = 0; i < args.length; i++) {
@@ -61,6 +69,42 @@ public final class GpuBench {
                     case "--warmup":
                         warmup = Integer.parseInt(args[++i]);
                         break;
+                    case "--intranode":
+                        intranode = true;
+                        break;
+                    case "--ranks":
+                        io.ranks = ints(args[++i]);
+                        break;
+                    case "--tokens":
+                        io.tokens = Integer.parseInt(args[++i]);
+                        break;
+                    case "--hidden":
+                        io.hidden = Integer.parseInt(args[++i]);
+                        break;
+                    case "--bench-iters":
+                        io.iters = Integer.parseInt(args[++i]);
+                        break;
+                    case "--bench-warmup":
+                        io.warmup = Integer.parseInt(args[++i]);
+                        break;
+                    case "--dispatch-chunks":
+                        io.dispatchChunks = ints(args[++i]);
+                        break;
+                    case "--combine-chunks":
+                        io.combineChunks = ints(args[++i]);
+                        break;
+                    case "--sms": {
+                        final java.util.Map<Integer, int[]> m = new java.util.HashMap<>();
+                        for (final String part : args[++i].split("/")) {
+                            final String[] kv = part.split(":");
+                            m.put(Integer.parseInt(kv[0].trim()), ints(kv[1]));
+                        }
+                        io.sms = m;
+                        break;
+                    }
+                    case "--max-seconds":
+                        io.maxSeconds = Double.parseDouble(args[++i]);
+                        break;
                     case "--sizes":
                         sizes.clear();
                         for (final String s : args[++i].split(",")) {
@@ -72,7 +116,9 @@ public final class GpuBench {
                 }
             }
         } catch (final RuntimeException e) {
-            out.println("usage: GpuBench [--info] [--out DIR] [--iters N] [--warmup N] [--sizes 1M,16M,256M,1G]: "
+            out.println("usage: GpuBench [--info] [--out DIR] [--iters N] [--warmup N] [--sizes 1M,16M,256M,1G] "
+                + "[--intranode [--ranks 2,4,8] [--tokens N] [--hidden N] [--bench-iters N] [--bench-warmup N] "
+                + "[--dispatch-chunks a,b] [--combine-chunks a,b] [--sms R:a,b/R:c] [--max-seconds S]]: "
                 + e.getMessage());
             return 1;
         }
@@ -93,9 +139,15 @@ public final class GpuBench {
         out.printf(Locale.ROOT, "%12s  %-9s  %12s  %12s  %12s  %10s%n", "bytes", "mode", "median_us", "min_us",
             "max_us", "GB/s");
         final StringBuilder csv = new StringBuilder("bytes,mode,iterations,median_s,min_s,max_s,bytes_per_s\n");
+        double ceiling = 0;
+        long ceilingSize = 0;
         for (final long size : sizes) {
             for (final CopyBandwidth.Mode mode : CopyBandwidth.Mode.values()) {
                 final CopyBandwidth.Result r = CopyBandwidth.measure(size, iters, warmup, mode);
+                if (mode == CopyBandwidth.Mode.MEMCPY && size >= ceilingSize) {
+                    ceilingSize = size;
+                    ceiling = r.bytesPerSecond();
+                }
                 out.printf(Locale.ROOT, "%12d  %-9s  %12.2f  %12.2f  %12.2f  %10.1f%n", size, mode,
                     r.medianSeconds() * 1e6, r.minSeconds() * 1e6, r.maxSeconds() * 1e6, r.gbPerSecond());
                 csv.append(String.format(Locale.ROOT, "%d,%s,%d,%.9e,%.9e,%.9e,%.6e%n", size, mode, iters,
@@ -112,7 +164,38 @@ public final class GpuBench {
                 return 1;
             }
         }
-        return 0;
+        if (!intranode) {
+            return 0;
+        }
+        out.printf(Locale.ROOT, "%ncopy ceiling for the efficiency column: memcpy of %d bytes, %.1f GB/s (read + "
+            + "written)%n", ceilingSize, ceiling / 1e9);
+        final List<IntranodeBench.Row> rows = IntranodeBench.run(io, out, ceiling);
+        out.printf(Locale.ROOT, "%nintranode summary (median of %d runs after %d warm-up, L2 flushed before each; "
+            + "eff = HBM traffic rate / memcpy ceiling %.1f GB/s)%n", io.iters, io.warmup, ceiling / 1e9);
+        out.println(IntranodeBench.HEADER);
+        for (final IntranodeBench.Row r : rows) {
+            IntranodeBench.print(out, r);
+        }
+        if (outDir != null) {
+            try {
+                Files.writeString(outDir.resolve("intranode.csv"), IntranodeBench.csv(rows, ceiling),
+                    StandardCharsets.UTF_8);
+                out.println("wrote " + outDir.resolve("intranode.csv"));
+            } catch (final IOException e) {
+                out.println("could not write " + outDir + ": " + e);
+                return 1;
+            }
+        }
+        return rows.isEmpty() ? 1 : 0;
+    }
+
+    private static int[] ints(final String s) {
+        final String[] parts = s.split(",");
+        final int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            out[i] = Integer.parseInt(parts[i].trim());
+        }
+        return out;
     }
 
     private static long parseSize(final String s) {

@@ -21,7 +21,7 @@ import org.bytedeco.javacpp.annotation.Platform;
 @Platform(value = "linux-x86_64", include = "ep4j_kernels.h", link = "ep4j_kernels")
 public final class Ep4jKernels {
     /** {@code EP4J_ABI_VERSION} this binding was written for. */
-    public static final int ABI_VERSION = 10000;
+    public static final int ABI_VERSION = 10100;
     /** {@code EP4J_UNIQUEID_BYTES}: size of an NVSHMEM unique id. */
     public static final int UNIQUEID_BYTES = 128;
     /** Return code: a CUDA runtime call failed. */
@@ -120,6 +120,92 @@ public final class Ep4jKernels {
     // ---- copy-bandwidth probe ----
     public static native int ep4j_copy_bandwidth(@Cast("int64_t") long bytes, int iters, int warmup, int mode,
         double[] out);
+
+    // ---- stream-ordered memory, events, CUDA graphs, peer access ----
+    public static native int ep4j_malloc_async(@Cast("int64_t") long bytes, @Cast("void*") long stream,
+        @Cast("int64_t*") long[] outPtr);
+
+    public static native int ep4j_free_async(@Cast("int64_t") long ptr, @Cast("void*") long stream);
+
+    public static native int ep4j_mempool_keep(int device);
+
+    public static native int ep4j_memcpy_htod_async(@Cast("int64_t") long dst, @Cast("const void*") ByteBuffer src,
+        @Cast("int64_t") long bytes, @Cast("void*") long stream);
+
+    public static native int ep4j_memset_async(@Cast("int64_t") long ptr, int value, @Cast("int64_t") long bytes,
+        @Cast("void*") long stream);
+
+    public static native int ep4j_enable_peer_access(int device, int peer);
+
+    public static native int ep4j_event_create(@Cast("int64_t*") long[] outEvent);
+
+    public static native int ep4j_event_destroy(@Cast("int64_t") long event);
+
+    public static native int ep4j_event_record(@Cast("int64_t") long event, @Cast("void*") long stream);
+
+    public static native int ep4j_event_elapsed(@Cast("int64_t") long start, @Cast("int64_t") long end,
+        float[] outMs);
+
+    public static native int ep4j_stream_begin_capture(@Cast("void*") long stream);
+
+    public static native int ep4j_stream_end_capture(@Cast("void*") long stream,
+        @Cast("int64_t*") long[] outGraphAndExec);
+
+    public static native int ep4j_graph_launch(@Cast("int64_t") long exec, @Cast("void*") long stream);
+
+    public static native int ep4j_graph_destroy(@Cast("int64_t") long graph, @Cast("int64_t") long exec);
+
+    // ---- intranode normal mode ----
+    public static native int ep4j_intra_create(int rank, int numRanks, int device, @Cast("int64_t") long nvlBytes,
+        @Cast("int64_t") long timeoutNs, @Cast("int64_t*") long[] outCtx);
+
+    public static native int ep4j_intra_info(@Cast("int64_t") long ctx, @Cast("int64_t*") long[] out4);
+
+    public static native int ep4j_intra_set_peers(@Cast("int64_t") long ctx, @Cast("const int64_t*") long[] nvl,
+        @Cast("const int64_t*") long[] ctrl, int systemScope);
+
+    public static native int ep4j_intra_destroy(@Cast("int64_t") long ctx);
+
+    public static native int ep4j_intra_sync(@Cast("int64_t") long ctx);
+
+    public static native int ep4j_intra_reset(@Cast("int64_t") long ctx);
+
+    public static native int ep4j_intra_record(@Cast("int64_t") long ctx, @Cast("int64_t*") long[] out10);
+
+    public static native int ep4j_intra_clear_overflow(@Cast("int64_t") long ctx);
+
+    public static native int ep4j_intra_wait_counts(@Cast("int64_t") long ctx, @Cast("int64_t") long hostTimeoutNs,
+        int numLocal, int[] outRecv, int[] outPerExpert);
+
+    public static native int ep4j_intra_block_threads(int numRanks);
+
+    public static native int ep4j_intra_blocks_per_sm(int threads, int[] out);
+
+    public static native int ep4j_intra_notify(@Cast("int64_t") long ctx, @Cast("int64_t") long isTokenInRank,
+        @Cast("int64_t") long numTokensPerExpert, int numTokens, int numExperts, int numChannels,
+        int expertAlignment, int numWorstTokens, int nvlRecvTokens, @Cast("int64_t") long hiddenBytes, int topk,
+        int scaleWords, @Cast("int64_t") long outChannelPrefix, @Cast("int64_t") long outRankPrefix,
+        int resetHost);
+
+    public static native int ep4j_intra_cached_notify(@Cast("int64_t") long ctx, @Cast("int64_t") long rankPrefix,
+        int numChannels, int nvlRecvTokens, @Cast("int64_t") long hiddenBytes, int topk, int scaleWords);
+
+    public static native int ep4j_intra_dispatch(@Cast("int64_t") long ctx, @Cast("int64_t") long x,
+        @Cast("int64_t") long hiddenBytes, @Cast("int64_t") long scales, int scaleWords,
+        @Cast("int64_t") long topkIdx, int idxBytes, @Cast("int64_t") long topkWeights, int topk, int numExperts,
+        @Cast("int64_t") long isTokenInRank, @Cast("int64_t") long channelPrefix, int numTokens, int numChannels,
+        int nvlRecvTokens, int nvlChunkTokens, @Cast("int64_t") long numRows, @Cast("int64_t") long recvX,
+        @Cast("int64_t") long recvScales, @Cast("int64_t") long recvTopkIdx, @Cast("int64_t") long recvTopkWeights,
+        @Cast("int64_t") long recvSrcIdx, @Cast("int64_t") long recvChannelPrefix, @Cast("int64_t") long sendHead);
+
+    public static native int ep4j_intra_combine_notify(@Cast("int64_t") long ctx, int numChannels, int nvlRecvTokens,
+        int hidden, int topk);
+
+    public static native int ep4j_intra_combine(@Cast("int64_t") long ctx, @Cast("int64_t") long x,
+        @Cast("int64_t") long topkWeights, int topk, int hidden, @Cast("int64_t") long bias0,
+        @Cast("int64_t") long bias1, @Cast("int64_t") long rankPrefix, @Cast("int64_t") long recvChannelPrefix,
+        @Cast("int64_t") long sendHead, int numTokens, int numChannels, int nvlRecvTokens, int nvlChunkTokens,
+        @Cast("int64_t") long outX, @Cast("int64_t") long outWeights);
 
     // ---- NVSHMEM host wrapper ----
     public static native int ep4j_nvshmem_built();
