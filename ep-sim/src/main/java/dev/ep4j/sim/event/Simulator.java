@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
  * (never a JVM-global one), so two simulators in one JVM are independent and every run is reproducible.
  *
  * <p>An event is a handler plus two {@code long} arguments, stored in parallel arrays indexed by a pooled slot; the
- * calendar ({@link EventQueue}, by default a {@link QuaternaryEventHeap}) holds only primitive keys. Scheduling,
+ * calendar ({@link EventQueue}, by default a {@link RadixEventQueue}) holds only primitive keys. Scheduling,
  * firing, cancelling and rescheduling allocate nothing once the pools have grown to the run's peak.
  *
  * <p>An event handle is a {@code long} (slot in the low 32 bits, the slot's generation above), so a stale handle
@@ -75,9 +75,9 @@ public final class Simulator implements SimClock {
     private long wallLimitNanos;
     private long wallStartNanos;
 
-    /** Creates a simulator at time 0 with a {@link QuaternaryEventHeap} calendar. */
+    /** Creates a simulator at time 0 with a {@link RadixEventQueue} calendar. */
     public Simulator() {
-        this(new QuaternaryEventHeap(256), 256);
+        this(new RadixEventQueue(256), 256);
     }
 
     /**
@@ -358,14 +358,12 @@ public final class Simulator implements SimClock {
 
     private void fire() {
         final long t = queue.minTime();
-        final long tie = queue.minTie();
-        final int slot = queue.poll();
         final long same = t == now ? sameTime + 1L : 1L;
         if (executed >= eventBudget || t > timeLimitPs || same > sameTimeLimit
             || ((executed & WALL_CHECK_MASK) == 0L && wallClockNanos != null && wallExceeded())) {
-            queue.add(slot, t, tie);
-            throw guardTripped(slot, t, same);
+            throw guardTripped(queue.minId(), t, same);
         }
+        final int slot = queue.poll();
         now = t;
         sameTime = same;
         final EventHandler h = handlers[slot];
