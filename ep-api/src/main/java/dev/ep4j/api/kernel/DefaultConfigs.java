@@ -54,6 +54,47 @@ public final class DefaultConfigs {
     }
 
     /**
+     * ep4j's default for any topology, extending DeepEP's table (which assumes 8 GPUs per node): a single node uses
+     * the row of the smallest tabulated rank count &gt;= its GPUs (the 8-rank row beyond 8 GPUs); a multi-node group
+     * uses the row of {@code nodes x 8} ranks, or of the smallest tabulated internode count above it, or the last row.
+     * The ring sizes do not change results, only speed. For a multi-node combine the NVL ring is then adjusted to
+     * a multiple of the node count (and grown where needed) so that the internode combine rules hold for any node
+     * count.
+     *
+     * @param topology the group.
+     * @param numSms   SMs for the normal kernels.
+     * @param combine  true for the combine table, false for dispatch.
+     * @return the config.
+     */
+    public static KernelConfig forTopology(final dev.ep4j.api.topology.Topology topology, final int numSms,
+        final boolean combine) {
+        final boolean inter = topology.isInternode();
+        final int key = inter ? 8 * topology.nodes() : topology.gpusPerNode();
+        int ranks = inter ? RANKS[RANKS.length - 1] : 8;
+        for (final int r : RANKS) {
+            if (r >= key && inter == (r > 8)) {
+                ranks = r;
+                break;
+            }
+        }
+        if (!combine) {
+            return dispatch(ranks, numSms);
+        }
+        final KernelConfig c = combine(ranks, numSms);
+        if (!inter) {
+            return c;
+        }
+        // Fit the internode combine rules for this node count: the NVL ring splits into one sub-ring per node.
+        final int nodes = topology.nodes();
+        final int w = Math.max(24 / nodes, 1);
+        final int rdmaChunk = Math.max(c.rdmaChunkTokens(), w);
+        final int sub = Math.max(c.nvlRecvTokens() / nodes,
+            Math.max(Math.max(rdmaChunk, c.nvlChunkTokens()) + 1, c.nvlChunkTokens() + w));
+        return new KernelConfig(numSms, c.nvlChunkTokens(), sub * nodes, rdmaChunk,
+            Math.max(c.rdmaRecvTokens(), 2 * rdmaChunk));
+    }
+
+    /**
      * @param ranks EP group size.
      * @return true when the table has a row for {@code ranks}.
      */

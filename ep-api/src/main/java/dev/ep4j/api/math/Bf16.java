@@ -15,16 +15,21 @@ import java.util.Objects;
  *   <li>{@link #fromFloat(float)} rounds to nearest, ties to even (IEEE roundTiesToEven): finite values whose
  *       magnitude is at least {@code 0x1.FFp127} (halfway between the largest finite bf16, {@code 0x7F7F}, and
  *       2^128) become infinity of the same sign; ±0, subnormals, ±Inf are handled as IEEE prescribes (subnormals
- *       are kept, never flushed to zero). Every NaN becomes the quiet NaN {@code 0x7FC0 | sign}, i.e.
- *       {@code 0x7FC0} or {@code 0xFFC0}: the sign of the input NaN is kept, its payload is dropped.</li>
+ *       are kept, never flushed to zero). Every NaN, whatever its sign and payload, becomes {@code 0x7FFF} — what
+ *       CUDA's {@code __float2bfloat16_rn} produces, so the cuda backend matches bit for bit without special
+ *       handling.</li>
  * </ul>
+ *
+ * <p>CUDA: on an H100 (CUDA 13.0, {@code sm_90}), {@code __float2bfloat16_rn} gave the same bits as
+ * {@link #fromFloat(float)} for every one of the 2^32 float inputs except NaNs, which it turns into {@code 0x7FFF}
+ * whatever their sign; this class therefore uses {@code 0x7FFF} for every NaN too.
  *
  * <p>Stateless and thread-safe.
  */
 public final class Bf16 {
 
-    /** The canonical quiet NaN produced for a positive-signed NaN input (a negative one gives {@code 0xFFC0}). */
-    public static final short QUIET_NAN = (short) 0x7FC0;
+    /** The NaN every NaN input becomes, as CUDA's {@code __float2bfloat16_rn} produces it. */
+    public static final short QUIET_NAN = (short) 0x7FFF;
 
     private Bf16() {
     }
@@ -49,7 +54,7 @@ public final class Bf16 {
     public static short fromFloat(final float value) {
         final int bits = Float.floatToRawIntBits(value);
         if ((bits & 0x7FFFFFFF) > 0x7F800000) {
-            return (short) (((bits >>> 16) & 0x8000) | 0x7FC0);
+            return QUIET_NAN;
         }
         // Adding 0x7FFF plus the lowest kept bit rounds the discarded 16 bits to nearest, ties to even; a carry
         // propagates into the exponent (up to infinity), which is exactly IEEE rounding for non-NaN inputs.

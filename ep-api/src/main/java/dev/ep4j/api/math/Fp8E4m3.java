@@ -19,6 +19,8 @@ package dev.ep4j.api.math;
  *   <li>every NaN becomes {@code 0x7F}, whatever its sign (the sign of a NaN is not kept);</li>
  *   <li>float subnormals are not flushed: they round like any other value (always to ±0).</li>
  * </ul>
+ * On an H100 (CUDA 13.0, {@code sm_90}) this algorithm gave the same byte as
+ * {@code __nv_cvt_float_to_fp8(x, __NV_SATFINITE, __NV_E4M3)} for all 2^32 float inputs, NaNs included.
  *
  * <p>Stateless and thread-safe.
  */

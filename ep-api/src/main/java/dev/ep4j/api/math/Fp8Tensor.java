@@ -26,6 +26,9 @@ public record Fp8Tensor(HostTensor data, HostTensor scales, boolean ue8m0) {
     /**
      * Validates dtypes and shapes.
      *
+     * @param data   FP8 codes {@code [..., H]}.
+     * @param scales float {@code [..., H/128]} or packed UE8M0 {@code [..., H/512]} scales.
+     * @param ue8m0  whether {@code scales} are packed UE8M0.
      * @throws InvalidInputException when a dtype or a dimension does not match the description above.
      */
     public Fp8Tensor {

@@ -7,7 +7,8 @@ import dev.ep4j.api.tensor.Tensor;
  * {@link ReceiveHook#receive()}.
  *
  * @param recvX       [E_loc, R * T_max, H], FP8_E4M3 or BF16; rows past {@code recvCount[e]} are unspecified.
- * @param recvXScales FLOAT32 [E_loc, R * T_max, H/128] or INT32 [E_loc, R * T_max, H/512] (UE8M0); null for BF16.
+ * @param recvXScales token-contiguous scales: FLOAT32 [E_loc, H/128, R * T_max] or INT32 [E_loc, H/512, R * T_max]
+ *                    (UE8M0); the scale of (expert e, row r, group g) is element [e, g, r]; null for BF16.
  * @param recvCount   INT32 [E_loc]: valid rows per local expert.
  * @param handle      handle for the combine.
  * @param hook        receive phase when requested, else null.

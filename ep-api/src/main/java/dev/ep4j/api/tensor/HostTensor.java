@@ -9,15 +9,33 @@ import java.util.Arrays;
  * Accessors take absolute flat element indices (no hidden position, as in Agrona's buffers); bounds are always
  * checked by the underlying buffer. Tensors up to 2 GiB.
  *
+ * <p>{@link #close()} releases the memory of a tensor allocated by {@link #zeros} or {@link #copy} at once instead
+ * of waiting for a GC (large direct buffers allocated in a loop otherwise stall the allocator); afterwards every
+ * accessor throws {@link IllegalStateException}. Closing is optional and idempotent; never keep a reference to
+ * {@link #buffer()} past {@code close()}.
+ *
+ * <pre>{@code
+ * try (HostTensor expertOut = HostTensor.zeros(DType.BF16, rows, hidden)) {
+ *     ... combine(expertOut) ...
+ * }
+ * }</pre>
+ *
  * <p>Not thread-safe for concurrent writes; concurrent reads are fine.
  */
-public final class HostTensor implements Tensor {
+public final class HostTensor implements Tensor, AutoCloseable {
     private final DType dtype;
     private final long[] shape;
     private final long numel;
     private final ByteBuffer data;
+    private final boolean owned;
+    private volatile boolean closed;
 
     private HostTensor(final DType dtype, final long[] shape, final ByteBuffer data) {
+        this(dtype, shape, data, false);
+    }
+
+    private HostTensor(final DType dtype, final long[] shape, final ByteBuffer data, final boolean owned) {
+        this.owned = owned;
         this.dtype = dtype;
         this.shape = shape.clone();
         this.numel = numelOf(this.shape);
@@ -43,7 +61,7 @@ public final class HostTensor implements Tensor {
             throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " " + dtype + " needs "
                 + bytes + " bytes; HostTensor holds at most " + Integer.MAX_VALUE);
         }
-        return new HostTensor(dtype, shape, ByteBuffer.allocateDirect((int) bytes));
+        return new HostTensor(dtype, shape, ByteBuffer.allocateDirect((int) bytes), true);
     }
 
     /**
@@ -125,6 +143,7 @@ public final class HostTensor implements Tensor {
      * @return the backing buffer (little-endian; shares content with this tensor).
      */
     public ByteBuffer buffer() {
+        checkOpen();
         return data;
     }
 
@@ -265,7 +284,36 @@ public final class HostTensor implements Tensor {
         }
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+    }
+
+    /**
+     * Releases the memory now when this tensor owns it ({@link #zeros}, {@link #copy}); a wrapped buffer is left to
+     * its owner. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (owned) {
+            dev.ep4j.api.internal.DirectMemory.release(data);
+        }
+    }
+
+    /**
+     * @return true after {@link #close()}.
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
     private int index(final long i, final int width) {
+        checkOpen();
         if (dtype.byteSize() != width) {
             throw new IllegalStateException("accessor of " + width + " bytes used on a " + dtype + " tensor");
         }
@@ -296,6 +344,8 @@ public final class HostTensor implements Tensor {
         if (other == null || dtype != other.dtype || !Arrays.equals(shape, other.shape)) {
             return false;
         }
+        checkOpen();
+        other.checkOpen();
         final ByteBuffer a = data.duplicate();
         final ByteBuffer b = other.data.duplicate();
         a.clear();
@@ -305,6 +355,6 @@ public final class HostTensor implements Tensor {
 
     @Override
     public String toString() {
-        return "HostTensor[" + dtype + " " + Arrays.toString(shape) + "]";
+        return "HostTensor[" + dtype + " " + Arrays.toString(shape) + (closed ? ", closed" : "") + "]";
     }
 }

@@ -49,25 +49,19 @@ public final class OpValidator {
     }
 
     /**
-     * Resolves the config a normal call runs with: the given one, or DeepEP's default for the rank count.
+     * Resolves the config a normal call runs with: the given one, or the default for the topology
+     * ({@link DefaultConfigs#forTopology}) with {@value KernelConfig#DEFAULT_NUM_SMS} SMs.
      *
      * @param given    the request's config or null.
      * @param topology the group.
      * @param combine  true for the combine table.
      * @return the config.
-     * @throws ConfigException when none is given and the rank count has no default.
      */
     public static KernelConfig configFor(final KernelConfig given, final Topology topology, final boolean combine) {
         if (given != null) {
             return given;
         }
-        final int r = topology.ranks();
-        if (!DefaultConfigs.has(r)) {
-            throw new ConfigException("no config given and DeepEP's tables have no default for ranks=" + r
-                + "; pass an explicit KernelConfig (ep4j plan recommends one)");
-        }
-        return combine ? DefaultConfigs.combine(r, KernelConfig.DEFAULT_NUM_SMS)
-            : DefaultConfigs.dispatch(r, KernelConfig.DEFAULT_NUM_SMS);
+        return DefaultConfigs.forTopology(topology, KernelConfig.DEFAULT_NUM_SMS, combine);
     }
 
     /**
@@ -116,6 +110,11 @@ public final class OpValidator {
             absent("topkIdx", req.topkIdx(), "for a cached dispatch: the handle fixes the routing");
             absent("topkWeights", req.topkWeights(), "for a cached dispatch: the handle fixes the routing");
             handle(req.cachedHandle(), topology, t);
+            if (req.config() != null && req.config().channels() != req.cachedHandle().config().channels()) {
+                throw new ConfigException("cached dispatch config has numSms=" + req.config().numSms()
+                    + " but the handle's dispatch ran with numSms=" + req.cachedHandle().config().numSms()
+                    + "; a cached dispatch repeats the same channels: pass the same numSms or no config");
+            }
         } else {
             final DispatchLayoutResult layout = req.layout();
             if (layout == null) {

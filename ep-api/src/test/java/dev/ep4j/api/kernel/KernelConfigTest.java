@@ -58,4 +58,26 @@ class KernelConfigTest {
         assertThatThrownBy(() -> DefaultConfigs.dispatch(6, 20)).isInstanceOf(ConfigException.class)
             .hasMessageContaining("ranks=6").hasMessageContaining("explicit KernelConfig");
     }
+
+    @Test
+    void shouldGiveADefaultForEveryTopology() {
+        assertThat(DefaultConfigs.forTopology(dev.ep4j.api.topology.Topology.singleNode(8), 24, false))
+            .isEqualTo(DefaultConfigs.dispatch(8, 24));
+        assertThat(DefaultConfigs.forTopology(dev.ep4j.api.topology.Topology.singleNode(3), 24, true))
+            .isEqualTo(DefaultConfigs.combine(4, 24));
+        assertThat(DefaultConfigs.forTopology(dev.ep4j.api.topology.Topology.singleNode(72), 24, true))
+            .isEqualTo(DefaultConfigs.combine(8, 24));
+        assertThat(DefaultConfigs.forTopology(new dev.ep4j.api.topology.Topology(2, 4), 24, false))
+            .isEqualTo(DefaultConfigs.dispatch(16, 24));
+        assertThat(DefaultConfigs.forTopology(new dev.ep4j.api.topology.Topology(5, 8), 24, false))
+            .isEqualTo(DefaultConfigs.dispatch(48, 24));
+        assertThat(DefaultConfigs.forTopology(new dev.ep4j.api.topology.Topology(64, 8), 24, false))
+            .isEqualTo(DefaultConfigs.dispatch(160, 24));
+        for (int nodes = 2; nodes <= 40; nodes++) {
+            for (final int g : new int[] {1, 2, 3, 4, 8, 16, 72}) {
+                DefaultConfigs.forTopology(new dev.ep4j.api.topology.Topology(nodes, g), 24, true)
+                    .validateForInternodeCombine(nodes);
+            }
+        }
+    }
 }

@@ -146,7 +146,7 @@ class Fp8E4m3Test {
     @Test
     void shouldMatchReferenceOnStridedSweepOfAllFloats() {
         long checked = 0;
-        for (long i = 0; i <= 0xFFFFFFFFL; i += 97) {
+        for (long i = 0; i <= 0xFFFFFFFFL; i += 13) {
             final float f = Float.intBitsToFloat((int) i);
             final byte got = Fp8E4m3.encode(f);
             final byte want = RefMath.floatToFp8(f);
@@ -155,6 +155,6 @@ class Fp8E4m3Test {
             }
             checked++;
         }
-        assertThat(checked).isGreaterThan(44_000_000L);
+        assertThat(checked).isGreaterThan(330_000_000L);
     }
 }

@@ -29,7 +29,7 @@ final class RefMath {
         final boolean neg = (Float.floatToRawIntBits(f) & 0x80000000) != 0;
         final int sign = neg ? 0x8000 : 0;
         if (Float.isNaN(f)) {
-            return (short) (sign | 0x7FC0);
+            return (short) 0x7FFF;
         }
         final double a = Math.abs((double) f);
         if (Double.isInfinite(a)) {

@@ -176,9 +176,8 @@ class BadInputTableTest {
             "topkIdx must be null"));
         c.add(new Case("dispatch: cached with other token count", () -> d(DispatchRequest.builder(
             t(DType.BF16, T + 2, H)).cached(handle(T, 12)).config(CFG).build()), bad, "has 10 tokens"));
-        c.add(new Case("dispatch: no default config for 6 ranks", () -> OpValidator.validateDispatch(
-            dispatch().config(null).layout(layout(T, 6, 18)).build(), Topology.singleNode(6), NORMAL),
-            ConfigException.class, "ranks=6"));
+        c.add(new Case("dispatch: cached with other numSms", () -> d(DispatchRequest.builder(t(DType.BF16, T, H))
+            .cached(handle(T, 12)).config(CFG.withNumSms(8)).build()), ConfigException.class, "numSms=8"));
         c.add(new Case("dispatch: NVL buffer too small", () -> OpValidator.validateDispatch(dispatch().build(), TOPO,
             BufferSpec.normal(1024)), BufferTooSmallException.class, "has 1024 bytes"));
         c.add(new Case("dispatch: internode layout without per-node counts", () -> OpValidator.validateDispatch(

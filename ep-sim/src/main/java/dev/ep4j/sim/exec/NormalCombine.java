@@ -86,6 +86,7 @@ public final class NormalCombine {
         final float[] wacc = new float[k];
         final float[] wpart = new float[k];
         final int[] row = new int[r];
+        final short[] bits = new short[hData];
         for (int tok = 0; tok < t; tok++) {
             final int c = routes.channelOf(tok);
             for (int d = 0; d < r; d++) {
@@ -108,7 +109,7 @@ public final class NormalCombine {
             if (nodes == 1) {
                 for (int d = 0; d < r; d++) {
                     if (row[d] >= 0) {
-                        addRow(acc, xs[d], row[d] * h, hData);
+                        addRow(acc, xs[d], row[d] * h, bits);
                         if (withWeights) {
                             addWeights(wacc, ws[d], row[d] * k, k);
                         }
@@ -123,7 +124,7 @@ public final class NormalCombine {
                         final int d = j * g + m;
                         if (row[d] >= 0) {
                             any = true;
-                            addRow(part, xs[d], row[d] * h, hData);
+                            addRow(part, xs[d], row[d] * h, bits);
                             if (withWeights) {
                                 addWeights(wpart, ws[d], row[d] * k, k);
                             }
@@ -139,8 +140,9 @@ public final class NormalCombine {
                     }
                 }
             }
-            for (int i = 0; i < hData; i++) {
-                ob.put(base + i, Bf16.fromFloat(acc[i]));
+            if (payload) {
+                Bf16.fromFloat(acc, 0, bits, 0, hData);
+                ob.put(base, bits);
             }
             for (int i = 0; i < k; i++) {
                 outW.setFloat((long) tok * k + i, wacc[i]);
@@ -149,9 +151,11 @@ public final class NormalCombine {
         return new CombineResult(payload ? out : ShapeTensor.of(DType.BF16, t, h), outW, OpStats.untimed("combine"));
     }
 
-    private static void addRow(final float[] acc, final ShortBuffer x, final int at, final int h) {
-        for (int i = 0; i < h; i++) {
-            acc[i] += Bf16.toFloat(x.get(at + i));
+    /** acc[i] += float(x[at + i]) for the whole row; reads the row in one bulk copy into {@code bits}. */
+    private static void addRow(final float[] acc, final ShortBuffer x, final int at, final short[] bits) {
+        x.get(at, bits);
+        for (int i = 0; i < bits.length; i++) {
+            acc[i] += Float.intBitsToFloat(bits[i] << 16);
         }
     }
 

@@ -16,8 +16,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * done reading ({@link #finish}) — so a call completes only when every rank has made it, and no input is modified
  * while a peer still reads it.
  *
+ * <p>Two-phase calls (the low-latency receive hook) split {@link #exchange} into {@link #publish}, which makes the
+ * rank's inputs visible and returns at once, and {@link #awaitAll}, which waits for every rank's; a rank may publish
+ * several collectives before awaiting the first (collectives are numbered per rank, so every rank must still publish
+ * them in the same order). {@code exchange(r, op, in)} is exactly {@code awaitAll(publish(r, op, in))}.
+ *
  * <p>A rank that never arrives makes the others fail after the timeout with an {@link EpTimeoutException} naming
- * it; the collective is then marked failed, and a late rank arriving at it fails at once with the same cause.
+ * it (in {@link #awaitAll}: the ranks that have not published; in {@link #finish}: the ranks that have not
+ * finished); the collective is then marked failed, and a late rank arriving at it fails at once with the same cause.
  * Ranks calling different operations as the same collective fail with a mismatch naming both. Thread-safe.
  */
 public final class Rendezvous {
@@ -32,14 +38,19 @@ public final class Rendezvous {
     private static final class Slot {
         final String op;
         final Object[] inputs;
+        final boolean[] finishedBy;
         int published;
         int finished;
         int released;
         String failure;
+        /** The first missing rank when the failure is a timeout, else -1. */
+        int timedOutPeer = -1;
+        boolean timedOut;
 
         Slot(final String op, final int ranks) {
             this.op = op;
             this.inputs = new Object[ranks];
+            this.finishedBy = new boolean[ranks];
         }
     }
 
@@ -55,6 +66,7 @@ public final class Rendezvous {
 
     /**
      * Publishes {@code input} as this rank's contribution to its next collective and waits for every rank's.
+     * Equivalent to {@code awaitAll(publish(rank, op, input))}.
      *
      * @param rank  the calling rank.
      * @param op    operation name (ranks must agree).
@@ -63,6 +75,21 @@ public final class Rendezvous {
      * @throws EpTimeoutException when some rank does not arrive in time.
      */
     public Ticket exchange(final int rank, final String op, final Object input) {
+        return awaitAll(publish(rank, op, input));
+    }
+
+    /**
+     * Publishes {@code input} as this rank's contribution to its next collective and returns without waiting (the
+     * send phase of a two-phase call). The caller must later pass the result to {@link #awaitAll} exactly once,
+     * and the ticket that returns to {@link #finish}.
+     *
+     * @param rank  the calling rank.
+     * @param op    operation name (ranks must agree).
+     * @param input this rank's inputs (read-only for everyone until {@link #finish}).
+     * @return the claim on the collective.
+     * @throws EpException when the collective already failed or another rank called a different operation.
+     */
+    public Pending publish(final int rank, final String op, final Object input) {
         lock.lock();
         try {
             final long seq = nextSeq[rank]++;
@@ -81,8 +108,32 @@ public final class Rendezvous {
             slot.inputs[rank] = input;
             slot.published++;
             changed.signalAll();
-            await(rank, seq, slot, () -> slot.published == ranks, "publish its inputs");
-            return new Ticket(rank, seq, slot.inputs.clone());
+            return new Pending(rank, seq);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until every rank has published its inputs for the collective of {@code pending}; the timeout starts
+     * with this call.
+     *
+     * @param pending what {@link #publish} returned; each may be awaited once.
+     * @return the ticket to read all inputs and to finish with.
+     * @throws EpTimeoutException when some rank does not publish in time (naming the first missing rank).
+     * @throws IllegalStateException when {@code pending} was already awaited.
+     */
+    public Ticket awaitAll(final Pending pending) {
+        lock.lock();
+        try {
+            if (pending.awaited) {
+                throw new IllegalStateException("collective #" + pending.seq + " already awaited by rank "
+                    + pending.rank);
+            }
+            pending.awaited = true;
+            final Slot slot = slots.get(pending.seq);
+            await(pending.rank, pending.seq, slot, () -> slot.published == ranks, "publish its inputs");
+            return new Ticket(pending.rank, pending.seq, slot.inputs.clone());
         } finally {
             lock.unlock();
         }
@@ -103,6 +154,7 @@ public final class Rendezvous {
                     + ticket.rank);
             }
             slot.finished++;
+            slot.finishedBy[ticket.rank] = true;
             changed.signalAll();
             await(ticket.rank, ticket.seq, slot, () -> slot.finished == ranks, "finish");
             release(ticket.seq, slot);
@@ -120,12 +172,19 @@ public final class Rendezvous {
         while (!done.done()) {
             if (slot.failure != null) {
                 release(seq, slot);
-                throw new EpException("collective #" + seq + " (" + slot.op + ") failed: " + slot.failure);
+                final String msg = "collective #" + seq + " (" + slot.op + ") failed: " + slot.failure;
+                if (slot.timedOut) {
+                    throw new EpTimeoutException(msg + "; rank " + rank + " gives up too", rank, slot.timedOutPeer,
+                        -1, slot.op);
+                }
+                throw new EpException(msg);
             }
             if (left <= 0) {
                 final List<Integer> missing = missing(slot, what);
                 slot.failure = "rank " + rank + " waited " + Duration.ofNanos(timeoutNs).toMillis() + " ms for rank(s) "
                     + missing + " to " + what;
+                slot.timedOut = true;
+                slot.timedOutPeer = missing.isEmpty() ? -1 : missing.get(0);
                 changed.signalAll();
                 release(seq, slot);
                 throw new EpTimeoutException(slot.failure + " in " + slot.op + " (collective #" + seq
@@ -146,11 +205,10 @@ public final class Rendezvous {
 
     private List<Integer> missing(final Slot slot, final String what) {
         final List<Integer> out = new ArrayList<>();
-        if ("publish its inputs".equals(what)) {
-            for (int r = 0; r < ranks; r++) {
-                if (slot.inputs[r] == null) {
-                    out.add(r);
-                }
+        for (int r = 0; r < ranks; r++) {
+            final boolean missing = "publish its inputs".equals(what) ? slot.inputs[r] == null : !slot.finishedBy[r];
+            if (missing) {
+                out.add(r);
             }
         }
         return out;
@@ -172,6 +230,28 @@ public final class Rendezvous {
             return slots.size();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * What {@link #publish} returns: one rank's claim on a published collective, to be awaited once. Thread-safe:
+     * its state is read and written under the rendezvous lock, so any thread may await it.
+     */
+    public static final class Pending {
+        private final int rank;
+        private final long seq;
+        private boolean awaited;
+
+        Pending(final int rank, final long seq) {
+            this.rank = rank;
+            this.seq = seq;
+        }
+
+        /**
+         * @return the collective's sequence number.
+         */
+        public long seq() {
+            return seq;
         }
     }
 

@@ -3,11 +3,14 @@ package dev.ep4j.sim.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -65,18 +68,55 @@ class Ep4jCliTest {
         for (final JsonNode b : n.get("backends")) {
             if ("sim".equals(b.get("name").asString())) {
                 sim = true;
-                assertThat(b.get("available").asBoolean()).isFalse();
-                assertThat(b.get("reason").asString()).contains("not implemented yet");
+                assertThat(b.get("available").asBoolean()).isTrue();
+                assertThat(b.get("reason").asString()).isEmpty();
             }
         }
         assertThat(sim).isTrue();
     }
 
+    static Path repo() {
+        Path dir = Path.of(System.getProperty("ep4j.root", "")).toAbsolutePath();
+        while (!Files.isDirectory(dir.resolve("configs"))) {
+            dir = dir.getParent();
+        }
+        return dir;
+    }
+
     @Test
-    void shouldRunSimulateHonestlyByDefault() {
-        final JsonNode n = json("simulate", "--json");
-        assertThat(n.get("status").asString()).contains("not implemented yet");
-        assertThat(n.get("results")).isEmpty();
-        assertThat(n.get("buffers").get(0).get("nvlBytes").asLong()).isEqualTo(402_851_712L);
+    void shouldValidateEveryShippedConfig() {
+        final JsonNode n = json("validate", repo().resolve("configs").toString(), "--json");
+        assertThat(n.get("valid").asBoolean()).isTrue();
+        assertThat(n.get("files").size()).isGreaterThan(20);
+    }
+
+    @Test
+    void shouldRejectAMisspelledKeyWithItsPathAndExitTwo(@TempDir final Path dir) throws Exception {
+        final Path bad = dir.resolve("h800-8x2-cx7.json");
+        Files.writeString(bad, Files.readString(repo().resolve("configs/topologies/h800-8x2-cx7.json"))
+            .replace("\"gpusPerNode\"", "\"gpuPerNode\""));
+        assertThat(Ep4jCli.run("validate", bad.toString())).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("$.gpuPerNode").contains("did you mean 'gpusPerNode'");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"intranode-ep8-small", "internode-2x4-small",
+        "ll-ep8-small"})
+    void shouldVerifyEverySmallShippedScenario(final String id) {
+        assertThat(Ep4jCli.run("verify", "--backend", "sim", "--scenario",
+            repo().resolve("configs/scenarios/" + id + ".json").toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains(" passed, 0 failed");
+    }
+
+    @Test
+    void shouldDumpNumpyFilesWithTheReferenceNames(@TempDir final Path dir) throws Exception {
+        assertThat(Ep4jCli.run("run", "--scenario", repo().resolve("configs/scenarios/ll-ep8-small.json").toString(),
+            "--dump", dir.toString())).isZero();
+        for (final String name : new String[] {"x", "topk_idx", "topk_weights", "packed_recv_x",
+            "packed_recv_x_scales", "packed_recv_count", "packed_recv_src_info", "packed_recv_layout_range",
+            "ll_combined_x"}) {
+            assertThat(dir.resolve("rank3/" + name + ".npy")).exists();
+        }
+        assertThat(dir.resolve("scenario.json")).exists();
     }
 }
