@@ -94,10 +94,24 @@ final class RandomScenario {
      */
     Result run(final boolean incremental, final Simulator simulator,
                final java.util.function.Consumer<Result> checker) {
+        return run(incremental, simulator, SharingPolicy.MAX_MIN, checker);
+    }
+
+    /**
+     * Replays the scenario on a given (fresh) simulator with a sharing policy.
+     *
+     * @param incremental network mode.
+     * @param simulator   the simulator (any calendar).
+     * @param policy      how flows share resources.
+     * @param checker     called after every completed picosecond (rates settled), or null.
+     */
+    Result run(final boolean incremental, final Simulator simulator, final SharingPolicy policy,
+               final java.util.function.Consumer<Result> checker) {
         final Result res = new Result(simulator);
         final Simulator sim = res.sim;
         final Network net = res.net;
         net.setIncremental(incremental);
+        net.setSharingPolicy(policy);
         for (int r = 0; r < capacities.length; r++) {
             net.addResource("r" + r, ResourceKind.OTHER, capacities[r]);
         }
