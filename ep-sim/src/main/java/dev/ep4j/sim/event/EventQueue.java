@@ -7,7 +7,7 @@ package dev.ep4j.sim.event;
  * grow.
  *
  * <p>This is the simulator's calendar behind an interface (as DSOL and JSL keep theirs swappable); the default is
- * {@link QuaternaryEventHeap}.
+ * {@link RadixEventQueue}, the general-purpose alternative {@link QuaternaryEventHeap}.
  *
  * <p>Thread safety: not thread-safe; owned by one simulator.
  */
@@ -18,7 +18,8 @@ public interface EventQueue {
     int size();
 
     /**
-     * Adds an id that is not queued.
+     * Adds an id that is not queued. The simulator only adds times {@code >=} the time of the last polled entry;
+     * implementations may rely on that (a radix queue does).
      *
      * @param id   the id, {@code >= 0}.
      * @param time primary key (picoseconds).
@@ -60,9 +61,9 @@ public interface EventQueue {
     long minTime();
 
     /**
-     * @return the secondary key of the smallest entry; undefined when empty.
+     * @return the id of the smallest entry (by time, then tie); undefined when empty.
      */
-    long minTie();
+    int minId();
 
     /**
      * Removes the smallest entry.

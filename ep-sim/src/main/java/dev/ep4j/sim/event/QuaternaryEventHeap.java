@@ -11,6 +11,9 @@ import java.util.Arrays;
  * <p>Depth is log4(n): at 10^5 entries about 8.3 levels instead of 16.6 for a binary heap, at the price of up to
  * three extra comparisons per level on the way down.
  *
+ * <p>Unlike {@link RadixEventQueue} it accepts keys in any order. In a hold model at 10^5 pending events its sift
+ * paths miss the cache, which makes it about half as fast as the radix queue there.
+ *
  * <p>Thread safety: not thread-safe; owned by one simulator.
  */
 public final class QuaternaryEventHeap implements EventQueue {
@@ -105,8 +108,8 @@ public final class QuaternaryEventHeap implements EventQueue {
     }
 
     @Override
-    public long minTie() {
-        return keys[1];
+    public int minId() {
+        return ids[0];
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
  * (never a JVM-global one), so two simulators in one JVM are independent and every run is reproducible.
  *
  * <p>An event is a handler plus two {@code long} arguments, stored in parallel arrays indexed by a pooled slot; the
- * calendar ({@link EventQueue}, by default a {@link QuaternaryEventHeap}) holds only primitive keys. Scheduling,
+ * calendar ({@link EventQueue}, by default a {@link RadixEventQueue}) holds only primitive keys. Scheduling,
  * firing, cancelling and rescheduling allocate nothing once the pools have grown to the run's peak.
  *
  * <p>An event handle is a {@code long} (slot in the low 32 bits, the slot's generation above), so a stale handle
@@ -49,15 +49,16 @@ public final class Simulator implements SimClock {
     private static final int SEQ_BITS = 55;
     private static final long SEQ_LIMIT = 1L << SEQ_BITS;
     private static final int WALL_CHECK_MASK = 0xFFF;
+    private static final int SLOT_STRIDE = 4;
+    private static final long GEN_MASK = 0x7FFF_FFFF_0000_0000L;
+    private static final long GEN_ONE = 1L << 32;
 
     private final EventQueue queue;
 
-    private int[] gen;
-    private int[] cls;
+    /** Per slot, stride 4: arg0, arg1, meta = generation << 32 | class, next free slot. */
+    private long[] slots;
+    /** Per slot: the handler (not cleared on free: handlers are long-lived model components). */
     private EventHandler[] handlers;
-    private long[] arg0s;
-    private long[] arg1s;
-    private int[] nextFree;
     private int freeHead = -1;
     private int highWater;
 
@@ -75,9 +76,9 @@ public final class Simulator implements SimClock {
     private long wallLimitNanos;
     private long wallStartNanos;
 
-    /** Creates a simulator at time 0 with a {@link QuaternaryEventHeap} calendar. */
+    /** Creates a simulator at time 0 with a {@link RadixEventQueue} calendar. */
     public Simulator() {
-        this(new QuaternaryEventHeap(256), 256);
+        this(new RadixEventQueue(256), 256);
     }
 
     /**
@@ -94,12 +95,8 @@ public final class Simulator implements SimClock {
         if (initialCapacity < 1) {
             throw new IllegalArgumentException("initialCapacity must be >= 1: " + initialCapacity);
         }
-        gen = new int[initialCapacity];
-        cls = new int[initialCapacity];
+        slots = new long[SLOT_STRIDE * initialCapacity];
         handlers = new EventHandler[initialCapacity];
-        arg0s = new long[initialCapacity];
-        arg1s = new long[initialCapacity];
-        nextFree = new int[initialCapacity];
     }
 
     @Override
@@ -160,12 +157,15 @@ public final class Simulator implements SimClock {
             throw new NullPointerException("handler");
         }
         final int slot = allocSlot();
-        cls[slot] = eventClass;
+        final long[] d = slots;
+        final int i = SLOT_STRIDE * slot;
+        final long gen = d[i + 2] & GEN_MASK;
+        d[i] = arg0;
+        d[i + 1] = arg1;
+        d[i + 2] = gen | eventClass;
         handlers[slot] = handler;
-        arg0s[slot] = arg0;
-        arg1s[slot] = arg1;
         queue.add(slot, timePs, nextTie(eventClass));
-        return ((long) gen[slot] << 32) | slot;
+        return gen | slot;
     }
 
     /**
@@ -220,7 +220,7 @@ public final class Simulator implements SimClock {
             throw new SimulationException("cannot reschedule an event into the past: timePs=" + timePs + " < now="
                 + now + " ps (" + describe(slot) + ")");
         }
-        queue.update(slot, timePs, nextTie(cls[slot]));
+        queue.update(slot, timePs, nextTie((int) slots[SLOT_STRIDE * slot + 2]));
         return true;
     }
 
@@ -358,21 +358,23 @@ public final class Simulator implements SimClock {
 
     private void fire() {
         final long t = queue.minTime();
-        final long tie = queue.minTie();
-        final int slot = queue.poll();
         final long same = t == now ? sameTime + 1L : 1L;
         if (executed >= eventBudget || t > timeLimitPs || same > sameTimeLimit
             || ((executed & WALL_CHECK_MASK) == 0L && wallClockNanos != null && wallExceeded())) {
-            queue.add(slot, t, tie);
-            throw guardTripped(slot, t, same);
+            throw guardTripped(queue.minId(), t, same);
         }
+        final int slot = queue.poll();
         now = t;
         sameTime = same;
         final EventHandler h = handlers[slot];
-        final long a0 = arg0s[slot];
-        final long a1 = arg1s[slot];
-        final int c = cls[slot];
-        freeSlot(slot);
+        final long[] d = slots;
+        final int i = SLOT_STRIDE * slot;
+        final long a0 = d[i];
+        final long a1 = d[i + 1];
+        final long meta = d[i + 2];
+        d[i + 2] = (meta + GEN_ONE) & ~Long.MIN_VALUE;
+        d[i + 3] = freeHead;
+        freeHead = slot;
         executed++;
         inHandler = true;
         try {
@@ -380,8 +382,8 @@ public final class Simulator implements SimClock {
         } catch (final SimulationException e) {
             throw e;
         } catch (final RuntimeException e) {
-            throw new SimulationException("event handler failed at t=" + t + " ps (class=" + c + ", handler=" + h
-                + ", arg0=" + a0 + ", arg1=" + a1 + "): " + e, e);
+            throw new SimulationException("event handler failed at t=" + t + " ps (class=" + (int) meta + ", handler="
+                + h + ", arg0=" + a0 + ", arg1=" + a1 + "): " + e, e);
         } finally {
             inHandler = false;
         }
@@ -414,8 +416,9 @@ public final class Simulator implements SimClock {
     }
 
     private String describe(final int slot) {
-        return "class=" + cls[slot] + ", handler=" + handlers[slot] + ", arg0=" + arg0s[slot] + ", arg1="
-            + arg1s[slot];
+        final int i = SLOT_STRIDE * slot;
+        return "class=" + (int) slots[i + 2] + ", handler=" + handlers[slot] + ", arg0=" + slots[i] + ", arg1="
+            + slots[i + 1];
     }
 
     private void startWallGuard() {
@@ -444,7 +447,8 @@ public final class Simulator implements SimClock {
             return -1;
         }
         final int slot = (int) handle;
-        if (slot < 0 || slot >= highWater || gen[slot] != (int) (handle >>> 32) || !queue.contains(slot)) {
+        if (slot < 0 || slot >= highWater || (slots[SLOT_STRIDE * slot + 2] & GEN_MASK) != (handle & GEN_MASK)
+            || !queue.contains(slot)) {
             return -1;
         }
         return slot;
@@ -453,29 +457,25 @@ public final class Simulator implements SimClock {
     private int allocSlot() {
         final int slot = freeHead;
         if (slot >= 0) {
-            freeHead = nextFree[slot];
+            freeHead = (int) slots[SLOT_STRIDE * slot + 3];
             return slot;
         }
-        if (highWater == gen.length) {
+        if (highWater == handlers.length) {
             grow();
         }
         return highWater++;
     }
 
     private void freeSlot(final int slot) {
-        gen[slot] = (gen[slot] + 1) & Integer.MAX_VALUE;
-        handlers[slot] = null;
-        nextFree[slot] = freeHead;
+        final int i = SLOT_STRIDE * slot;
+        slots[i + 2] = (slots[i + 2] + GEN_ONE) & ~Long.MIN_VALUE;
+        slots[i + 3] = freeHead;
         freeHead = slot;
     }
 
     private void grow() {
-        final int n = gen.length * 2;
-        gen = Arrays.copyOf(gen, n);
-        cls = Arrays.copyOf(cls, n);
+        final int n = handlers.length * 2;
+        slots = Arrays.copyOf(slots, SLOT_STRIDE * n);
         handlers = Arrays.copyOf(handlers, n);
-        arg0s = Arrays.copyOf(arg0s, n);
-        arg1s = Arrays.copyOf(arg1s, n);
-        nextFree = Arrays.copyOf(nextFree, n);
     }
 }

@@ -11,7 +11,7 @@
  *       reproducible and simulators in one JVM are independent. Time never goes backwards: scheduling before now
  *       throws.</li>
  *   <li><b>No allocation on the hot path</b>: an event is a handler reference plus two {@code long}s in parallel
- *       arrays indexed by a pooled slot; the calendar ({@link dev.ep4j.sim.event.QuaternaryEventHeap}) holds
+ *       arrays indexed by a pooled slot; the calendar (by default a {@link dev.ep4j.sim.event.RadixEventQueue}) holds
  *       primitive keys. Handles are {@code long}s carrying a generation, so stale handles are harmless.</li>
  *   <li><b>Bounded failure</b>: event budget, simulated-time limit, same-picosecond limit and an optional wall-clock
  *       guard end a stuck model with a {@link dev.ep4j.api.error.SimulationException} naming time and event.</li>

@@ -23,7 +23,15 @@ import java.util.Objects;
  */
 public record ResourceSpec(String name, ResourceKind kind, long capacityBytesPerSec, double oversubscription,
                            long messagesPerSec) {
-    /** Validates the fields. */
+    /**
+     * Validates the fields.
+     *
+     * @param name                name for reports, not blank.
+     * @param kind                what the resource stands for.
+     * @param capacityBytesPerSec nominal capacity in bytes per second, {@code >= 1}.
+     * @param oversubscription    divisor of the capacity, {@code >= 1}.
+     * @param messagesPerSec      message-issue rate limit in messages per second, or 0 for none.
+     */
     public ResourceSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");

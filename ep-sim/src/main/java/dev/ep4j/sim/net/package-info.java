@@ -15,7 +15,9 @@
  *       smallest fair share {@code remaining capacity / unfrozen flows} (exact rational comparison, lowest id on
  *       ties), freeze its flows at the floor of that share, subtract. Recomputed once per picosecond in which flows
  *       started or ended, only on the connected components touched; completion events are rescheduled when a rate
- *       changes.</li>
+ *       changes. All-to-all traffic makes one component of everything, so each settle then costs time in proportion
+ *       to all concurrent flows; {@link dev.ep4j.sim.net.SharingPolicy#EQUAL_SHARE} (min over the path of
+ *       {@code floor(C / n)}, recomputing only flows on changed resources) is the cheap alternative for sweeps.</li>
  * </ul>
  *
  * <h2>Invariants (tested)</h2>

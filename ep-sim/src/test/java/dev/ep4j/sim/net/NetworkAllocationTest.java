@@ -53,6 +53,8 @@ class NetworkAllocationTest {
         final long events = sim.runUntil(sim.nowPs() + 20_000_000_000L);
         final long allocated = hs.getThreadAllocatedBytes(tid) - before;
         assertThat(events).isGreaterThan(50_000);
-        assertThat(allocated).as("bytes allocated over %d events", events).isLessThan(64 * 1024);
+        // A per-event object would cost >= 16 bytes per event; what remains is amortized array growth to new
+        // high-water marks (the calendar's buckets), well under one byte per event.
+        assertThat(allocated).as("bytes allocated over %d events", events).isLessThan(events);
     }
 }

@@ -62,12 +62,17 @@ final class RandomScenario {
 
     /** Outcome of one replay. */
     static final class Result {
-        final Simulator sim = new Simulator();
-        final Network net = new Network(sim);
+        final Simulator sim;
+        final Network net;
         long[] handles;
         long[] lastBytePs;
         long[] arrivalPs;
         int[] bottleneck;
+
+        Result(final Simulator sim) {
+            this.sim = sim;
+            this.net = new Network(sim);
+        }
     }
 
     /**
@@ -77,10 +82,36 @@ final class RandomScenario {
      * @param checker     called after every completed picosecond (rates settled), or null.
      */
     Result run(final boolean incremental, final java.util.function.Consumer<Result> checker) {
-        final Result res = new Result();
+        return run(incremental, new Simulator(), checker);
+    }
+
+    /**
+     * Replays the scenario on a given (fresh) simulator.
+     *
+     * @param incremental network mode.
+     * @param simulator   the simulator (any calendar).
+     * @param checker     called after every completed picosecond (rates settled), or null.
+     */
+    Result run(final boolean incremental, final Simulator simulator,
+               final java.util.function.Consumer<Result> checker) {
+        return run(incremental, simulator, SharingPolicy.MAX_MIN, checker);
+    }
+
+    /**
+     * Replays the scenario on a given (fresh) simulator with a sharing policy.
+     *
+     * @param incremental network mode.
+     * @param simulator   the simulator (any calendar).
+     * @param policy      how flows share resources.
+     * @param checker     called after every completed picosecond (rates settled), or null.
+     */
+    Result run(final boolean incremental, final Simulator simulator, final SharingPolicy policy,
+               final java.util.function.Consumer<Result> checker) {
+        final Result res = new Result(simulator);
         final Simulator sim = res.sim;
         final Network net = res.net;
         net.setIncremental(incremental);
+        net.setSharingPolicy(policy);
         for (int r = 0; r < capacities.length; r++) {
             net.addResource("r" + r, ResourceKind.OTHER, capacities[r]);
         }
