@@ -44,6 +44,10 @@ import java.util.Map;
  * @param launchToHostFlagNs           time from a kernel launch until a polling host thread sees a flag the kernel
  *                                     wrote to host-mapped memory (the CPU sync of normal dispatch), ns, in
  *                                     {@code [0, 1e9]}.
+ * @param normalKernelFixedNs          in-kernel fixed cost of a normal dispatch or combine kernel besides data movement
+ *                                     and the modelled flags (prologue, barriers, cleanup), ns, in {@code [0, 1e9]};
+ *                                     free parameter of the discrete-event model.
+ * @param lowLatencyKernelFixedNs      the same for a low-latency kernel, ns, in {@code [0, 1e9]}; free parameter.
  * @param pcieProfileId                id of the {@link PcieProfile} of the GPU's host interface.
  * @param sources                      field name (dotted for {@code nvSwitch}) to the source of its value.
  */
@@ -66,12 +70,15 @@ public record GpuProfile(
     double smCopyThroughputGBps,
     double kernelLaunchNs,
     double launchToHostFlagNs,
+    double normalKernelFixedNs,
+    double lowLatencyKernelFixedNs,
     String pcieProfileId,
     Map<String, String> sources) implements HardwareProfile {
 
     /** Fields whose values are free parameters of the timing model, to be calibrated (simulator.md §5.3, §6). */
     public static final List<String> FREE_PARAMETERS =
-        List.of("nvlinkDataLatencyNs", "nvlinkFlagLatencyNs", "smCopyThroughputGBps");
+        List.of("nvlinkEffectiveBandwidthGBps", "nvlinkDataLatencyNs", "nvlinkFlagLatencyNs",
+            "smCopyThroughputGBps", "normalKernelFixedNs", "lowLatencyKernelFixedNs");
 
     private static final String TYPE = "GpuProfile";
 
@@ -127,6 +134,8 @@ public record GpuProfile(
         Check.bandwidthGBps(TYPE, "smCopyThroughputGBps", smCopyThroughputGBps);
         Check.latencyNs(TYPE, "kernelLaunchNs", kernelLaunchNs);
         Check.latencyNs(TYPE, "launchToHostFlagNs", launchToHostFlagNs);
+        Check.latencyNs(TYPE, "normalKernelFixedNs", normalKernelFixedNs);
+        Check.latencyNs(TYPE, "lowLatencyKernelFixedNs", lowLatencyKernelFixedNs);
         Check.id(TYPE, "pcieProfileId", pcieProfileId);
         sources = Check.sources(TYPE, sources);
     }

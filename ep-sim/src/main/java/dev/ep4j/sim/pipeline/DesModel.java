@@ -1,5 +1,6 @@
 package dev.ep4j.sim.pipeline;
 
+import dev.ep4j.api.config.GpuProfile;
 import dev.ep4j.sim.event.Durations;
 import dev.ep4j.sim.timing.Accounting;
 import dev.ep4j.sim.timing.AnalyticalModel;
@@ -14,39 +15,41 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The chunk-level discrete-event tier ({@value TimingModels#DES}): DeepEP's kernels as pipelines of stages over
- * rings with head/tail credits, moving fluid streams over max-min shared NVLink, NIC, PCIe and SM resources
- * (package overview in {@code package-info.java}). Pre- and post-kernel phases (layout, notify, CPU sync) come from
+ * The chunk-level discrete-event tier ({@value TimingModels#DES}): each kernel as streams over rings with head/tail
+ * credits ({@link NormalPipelines}, {@link LowLatencyPipeline}) moving bytes over shared NVLink, NIC, PCIe and SM
+ * resources ({@link Cluster}). Pre- and post-kernel phases (layout, notify, CPU sync) come from
  * {@link AnalyticalModel#phasesUs}.
  *
- * <p><b>Result.</b> {@code timeUs}: main kernel of the slowest rank; {@code bandwidthGBps}: that rank's DeepEP
- * logical bytes ({@link Accounting#logicalBytes}) over it; {@code bottleneck}: the resource class that was saturated
- * longest on the slowest rank (its SMs' copy or NVLink-push throughput, its NVLink ports, its NIC or PCIe), or
- * {@code "latency"} when no resource of that rank was saturated for half of its kernel; {@code utilisation}: per
- * class, the busiest instance's bytes over its capacity times the kernel time.
+ * <p>A rank's main-kernel time is the end of its last stream plus the in-kernel fixed cost of the GPU profile
+ * ({@code normalKernelFixedNs} or {@code lowLatencyKernelFixedNs}: prologue, grid barriers, buffer cleaning — the part
+ * of a kernel that is neither data movement nor a modelled flag), calibrated in docs/calibration.md.
  *
- * <p>Stateless: every call builds its own simulator; thread-safe, one shared instance serves parallel sweeps.
+ * <p><b>Result.</b> {@code timeUs}: main kernel of the slowest rank; {@code bandwidthGBps}: that rank's DeepEP
+ * logical bytes ({@link Accounting#logicalBytes}) over it; {@code bottleneck}: the class of the resource attributed to
+ * the slowest rank with the highest utilisation (bytes / capacity / kernel time), or {@code "latency"} when none
+ * reached 50 %; {@code utilisation}: per class, the busiest instance over the slowest rank's kernel time.
+ *
+ * <p><b>Coarsening.</b> Up to {@value #EXACT_MAX_RANKS} ranks every chunk of the config is simulated. Larger kernels
+ * move each stream's tokens in at most about {@value #COARSE_STEPS} chunks (never more than half a ring), which keeps
+ * an EP64 kernel to a few hundred thousand transfers; it lengthens pipeline fill and drain by a few chunks, a small
+ * share of kernels that long, and leaves every byte count and capacity unchanged.
+ *
+ * <p><b>Size limit.</b> Normal kernels above {@value #MAX_NORMAL_RANKS} ranks throw
+ * {@link UnsupportedOperationException} (an EP64 dispatch takes ~16 s on one core of the CI machine); the scenario
+ * runner then uses the analytical tier and says so in the row's note.
+ *
+ * <p>Stateless: every call builds its own simulation; thread-safe, one instance serves parallel sweeps.
+ * A configuration that cannot make progress throws {@link DeadlockException} naming the ring.
  */
 public final class DesModel implements TimingModel {
-    /** Default most publication steps simulated per stream before chunks are coalesced. */
-    public static final int DEFAULT_MAX_STEPS = 64;
+    /** Kernels with more ranks than this are coarsened ({@link #COARSE_STEPS} steps per stream). */
+    public static final int EXACT_MAX_RANKS = 16;
+    /** Steps per stream of coarsened kernels. */
+    public static final int COARSE_STEPS = 8;
+    /** Largest normal-mode kernel simulated event by event; larger ones are left to the analytical tier. */
+    public static final int MAX_NORMAL_RANKS = 32;
     private static final List<String> CLASSES = List.of(Accounting.NVLINK, Accounting.RDMA, Accounting.PCIE,
         Accounting.SM);
-
-    private final int maxSteps;
-
-    /** The registered instance: {@value #DEFAULT_MAX_STEPS} steps per stream. */
-    public DesModel() {
-        this(Integer.getInteger("ep4j.des.maxSteps", DEFAULT_MAX_STEPS));
-    }
-
-    /**
-     * @param maxSteps most publication steps simulated per stream; more chunks are published in groups (a stream's
-     *                 tail then becomes visible a group at a time). {@code Integer.MAX_VALUE} simulates every chunk.
-     */
-    public DesModel(final int maxSteps) {
-        this.maxSteps = maxSteps;
-    }
 
     @Override
     public String name() {
@@ -61,76 +64,35 @@ public final class DesModel implements TimingModel {
     @Override
     public TimingResult predict(final TimingCase c, final TraceSink trace) {
         final long started = System.nanoTime();
-        final Kernel k = kernel(c, trace);
-        if (trace.enabled()) {
-            double pre = 0;
-            for (final Map.Entry<String, Double> e : AnalyticalModel.phasesUs(c, 0).entrySet()) {
-                pre += e.getKey().equals("main") ? 0 : e.getValue();
-            }
-            k.traceOffsetPs = Math.round(pre * 1e6);
+        if (c.traffic() != null && c.shape().ranks() > MAX_NORMAL_RANKS) {
+            throw new UnsupportedOperationException("normal kernels above " + MAX_NORMAL_RANKS + " ranks take the"
+                + " discrete-event model more than 10 s each in this version");
         }
-        k.run();
-        if (Boolean.getBoolean("ep4j.des.debug")) {
-            System.err.println(k.label() + " R=" + c.shape().ranks() + ": pipes " + k.pipes.size() + " rings "
-                + k.rings.size() + " resources " + k.net.resourceCount() + " events " + k.sim.eventsExecuted()
-                + " settles " + k.net.settles() + " settledFlows " + k.net.settledFlows() + " wall "
-                + (System.nanoTime() - started) / 1e6 + " ms " + FluidNet.DBG);
-            FluidNet.DBG.clear();
-        }
-        return result(c, k, trace, started);
-    }
-
-    /**
-     * Runs a case and returns the simulated kernel itself (tests inspect rings and resources).
-     *
-     * @param c the case.
-     * @return the finished kernel.
-     */
-    Kernel simulate(final TimingCase c) {
-        final Kernel k = kernel(c, TraceSink.NONE);
-        k.run();
-        return k;
-    }
-
-    private Kernel kernel(final TimingCase c, final TraceSink trace) {
-        switch (c.op()) {
-            case DISPATCH:
-            case COMBINE:
-                if (c.shape().nodes() == 1) {
-                    return new Intranode(c, trace, maxSteps);
-                }
-                return c.op() == OpKind.DISPATCH ? new InternodeDispatch(c, trace, maxSteps)
-                    : new InternodeCombine(c, trace, maxSteps);
-            default:
-                return new LowLatency(c, trace, maxSteps);
-        }
-    }
-
-    private static TimingResult result(final TimingCase c, final Kernel k, final TraceSink trace,
-        final long started) {
+        final Pipeline p = simulate(c);
         final int r = c.shape().ranks();
+        final long fixedPs = fixedPs(c);
         final double[] rankUs = new double[r];
         int slowest = 0;
         for (int x = 0; x < r; x++) {
-            rankUs[x] = k.rankEndPs[x] / (double) Durations.PS_PER_US;
+            rankUs[x] = (p.rankEndPs()[x] + fixedPs) / (double) Durations.PS_PER_US;
             if (rankUs[x] > rankUs[slowest]) {
                 slowest = x;
             }
         }
         final double main = rankUs[slowest];
-        final long logical = Accounting.logicalBytes(c)[slowest];
-        final FluidNet net = k.net;
+        final long mainPs = p.rankEndPs()[slowest] + fixedPs;
         final Map<String, Double> util = new LinkedHashMap<>();
-        final Map<String, Long> sat = new LinkedHashMap<>();
-        final long mainPs = k.rankEndPs[slowest];
-        for (int x = 0; x < net.resourceCount(); x++) {
-            final String cls = net.resourceClass(x);
-            final double u = mainPs > 0 ? net.delivered(x) / (net.capacity(x) * mainPs / 1e12) : 0;
+        String bottleneck = AnalyticalModel.LATENCY;
+        double best = 0.5;
+        for (int x = 0; x < p.resourceCount(); x++) {
+            final double u = mainPs > 0 ? p.net.bytesDelivered(x) / (p.net.capacity(x) * (mainPs / 1e12)) : 0;
+            final String cls = p.resourceClass(x);
             if (u > util.getOrDefault(cls, -1.0)) {
                 util.put(cls, Math.min(1.0, u));
             }
-            if (net.resourceRank(x) == slowest) {
-                sat.merge(cls, net.saturatedPs(x), Math::max);
+            if (p.resourceRank(x) == slowest && u > best) {
+                best = u;
+                bottleneck = cls;
             }
         }
         final Map<String, Double> utilisation = new LinkedHashMap<>();
@@ -139,38 +101,74 @@ public final class DesModel implements TimingModel {
                 utilisation.put(cls, util.get(cls));
             }
         }
-        String bottleneck = AnalyticalModel.LATENCY;
-        long best = 0;
-        for (final String cls : CLASSES) {
-            final long s = sat.getOrDefault(cls, 0L);
-            if (s > best) {
-                best = s;
-                bottleneck = cls;
-            }
-        }
-        if (best * 2 < mainPs) {
-            bottleneck = AnalyticalModel.LATENCY;
-        }
+        final long logical = Accounting.logicalBytes(c)[slowest];
         final Map<String, Double> phases = AnalyticalModel.phasesUs(c, main);
         if (trace.enabled()) {
-            trace(trace, phases, rankUs, k.hw.fixedPs);
+            trace(trace, phases, rankUs);
         }
         return new TimingResult(TimingModels.DES, AnalyticalModel.mode(c.op()), r, c.shape().nodes(),
             AnalyticalModel.opName(c.op()), main, main > 0 ? logical / (main * 1e3) : 0.0, bottleneck, phases,
-            logical, rankUs, utilisation, k.sim.eventsExecuted(), (System.nanoTime() - started) / 1e6);
+            logical, rankUs, utilisation, p.sim.eventsExecuted(), (System.nanoTime() - started) / 1e6);
     }
 
-    private static void trace(final TraceSink trace, final Map<String, Double> phases, final double[] rankUs,
-        final long fixedPs) {
+    /**
+     * Builds and runs the kernel's pipeline (tests inspect its rings and resources).
+     *
+     * @param c the case.
+     * @return the finished pipeline.
+     * @throws DeadlockException when the kernel cannot make progress.
+     */
+    static Pipeline simulate(final TimingCase c) {
+        final Pipeline p = new Pipeline(AnalyticalModel.mode(c.op()) + " " + AnalyticalModel.opName(c.op())
+            + " on " + c.shape(), c.shape().ranks());
+        final Cluster k = new Cluster(p, c);
+        if (c.shape().ranks() > EXACT_MAX_RANKS) {
+            p.maxSteps(COARSE_STEPS);
+        }
+        final long rec = Accounting.recordBytes(c);
+        switch (c.op()) {
+            case DISPATCH:
+            case COMBINE: {
+                final NormalPipelines n = new NormalPipelines(k, c.traffic(), c.config(), rec, c.hidden());
+                final boolean inter = c.shape().nodes() > 1;
+                if (c.op() == OpKind.DISPATCH) {
+                    if (inter) {
+                        n.internodeDispatch();
+                    } else {
+                        n.intranodeDispatch();
+                    }
+                } else if (inter) {
+                    n.internodeCombine();
+                } else {
+                    n.intranodeCombine();
+                }
+                break;
+            }
+            default:
+                new LowLatencyPipeline(k, c.llTraffic(), c.op() == OpKind.LL_COMBINE, rec, c.hidden(),
+                    c.hardware().gpu().smCount()).start();
+        }
+        p.run();
+        return p;
+    }
+
+    /**
+     * @param c a kernel.
+     * @return its in-kernel fixed cost, picoseconds (see the class comment).
+     */
+    static long fixedPs(final TimingCase c) {
+        final GpuProfile g = c.hardware().gpu();
+        final boolean ll = c.op() == OpKind.LL_DISPATCH || c.op() == OpKind.LL_COMBINE;
+        return Cluster.ps(ll ? g.lowLatencyKernelFixedNs() : g.normalKernelFixedNs());
+    }
+
+    private static void trace(final TraceSink trace, final Map<String, Double> phases, final double[] rankUs) {
         for (int x = 0; x < rankUs.length; x++) {
             long t = 0;
             for (final Map.Entry<String, Double> e : phases.entrySet()) {
                 final boolean main = e.getKey().equals("main");
                 final long d = Math.round((main ? rankUs[x] : e.getValue()) * 1e6);
                 trace.span("rank " + x, e.getKey(), t, d);
-                if (main && fixedPs > 0) {
-                    trace.span("rank " + x, "fixed", t, fixedPs);
-                }
                 t += d;
             }
         }

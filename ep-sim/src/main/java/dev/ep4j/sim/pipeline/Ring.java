@@ -3,199 +3,199 @@ package dev.ep4j.sim.pipeline;
 import dev.ep4j.sim.event.EventClass;
 import dev.ep4j.sim.event.EventHandler;
 import dev.ep4j.sim.event.Simulator;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * A ring buffer between one producer and its consumer(s), reduced to its two counters (semantics.md §12): the tail
- * the producer publishes and the head the consumer publishes, each seen by the other side after a visibility
- * latency. Slots are counted in tokens ({@code double}: the fluid stages move fractions of a token between
- * milestones). The data itself is the stages' fluid streams.
+ * A receive ring of DeepEP's normal kernels as a pair of credit counters, in tokens: producers claim slots and publish
+ * landed chunks (the tail), which consumers see {@code tailDelayPs} after the data has landed; consumers free slots (the head), which
+ * producers see {@code headDelayPs} later. Producers only ever use the head they have seen, so the ring can never be
+ * over-full ({@link #maxOccupancy()} ≤ {@link #capacity()}, tested). Several producers may share one ring (a forwarder
+ * filling one destination's ring from several source nodes); several consumers may read it, each at its own position
+ * (the forwarder's per-destination warps), and a slot is free once every consumer has passed it.
  *
- * <p>Invariant (always checked): the producer never writes beyond {@code headVisible + capacity}; a violation is a
- * model bug and throws {@link IllegalStateException}. The highest occupancy seen is kept for the tests.
+ * <p>The head is returned lazily when {@code lazyStep > 1}: only after the slowest consumer has moved that many tokens
+ * past the last update, or reached the end — DeepEP's RDMA rings do this, which is why their send chunk must be at most
+ * half the ring.
  *
- * <p>Not thread-safe: one instance per simulated kernel.
+ * <p>Not thread-safe: owned by one simulation.
  */
 final class Ring implements EventHandler {
-    /** Tolerance on token counts, tokens. */
-    static final double EPS = 1e-6;
     private static final long TAIL = 0;
     private static final long HEAD = 1;
 
-    private final Simulator sim;
     private final String name;
-    private final double capacity;
-    private final long tailLatencyPs;
-    private final long headLatencyPs;
-    private final double total;
-
-    private double tail;
-    private double tailVisible;
-    private double head;
-    private double headVisible;
-    private double maxOccupancy;
-    private Wakeable producer;
-    private Wakeable consumer;
-    private Pipe tailProducer;
-    private double tailRatio = 1;
-    private boolean producerBlocked;
-    private String producerNeed = "";
+    private final Simulator sim;
+    private final int capacity;
+    private final long tailDelayPs;
+    private final long headDelayPs;
+    private final int lazyStep;
+    private final long expected;
+    private final List<Stream> producers = new ArrayList<>(1);
+    private final List<Stream> consumers = new ArrayList<>(1);
+    private long[] consumed = new long[0];
+    private long published;
+    private long tailSeen;
+    private long headSent;
+    private long headSeen;
+    private long maxOccupancy;
 
     /**
-     * @param sim           the simulator.
-     * @param name          for deadlock reports, e.g. {@code "NVL ring dispatch ch3 gpu2 -> gpu5"}.
-     * @param capacity      slots, tokens.
-     * @param total         tokens that will pass through the ring in this kernel.
-     * @param tailLatencyPs delay until a published tail is visible to the consumer, ps.
-     * @param headLatencyPs delay until a published head is visible to the producer, ps.
+     * @param name        for reports and deadlock messages, e.g. {@code "nvl ring rank 3 <- rank 1, channel 5"}.
+     * @param sim         the simulation.
+     * @param capacity    slots, tokens.
+     * @param expected    tokens that will pass through it in total (the consumers' end).
+     * @param tailDelayPs data landed → tail visible to consumers.
+     * @param headDelayPs head written → visible to producers.
+     * @param lazyStep    head update granularity, tokens (1 = every release).
      */
-    Ring(final Simulator sim, final String name, final double capacity, final double total,
-        final long tailLatencyPs, final long headLatencyPs) {
-        this.sim = sim;
+    Ring(final String name, final Simulator sim, final int capacity, final long expected, final long tailDelayPs,
+        final long headDelayPs, final int lazyStep) {
         this.name = name;
+        this.sim = sim;
         this.capacity = capacity;
-        this.total = total;
-        this.tailLatencyPs = tailLatencyPs;
-        this.headLatencyPs = headLatencyPs;
-    }
-
-    void producer(final Wakeable w) {
-        producer = w;
-    }
-
-    void consumer(final Wakeable w) {
-        consumer = w;
-    }
-
-    /**
-     * @param p     the stage whose progress advances the tail (a sender, a put).
-     * @param ratio ring tokens per token of that stage.
-     */
-    void tailProducer(final Pipe p, final double ratio) {
-        tailProducer = p;
-        tailRatio = ratio;
-    }
-
-    Pipe tailProducer() {
-        return tailProducer;
-    }
-
-    double tailRatio() {
-        return tailRatio;
+        this.expected = expected;
+        this.tailDelayPs = tailDelayPs;
+        this.headDelayPs = headDelayPs;
+        this.lazyStep = Math.max(1, lazyStep);
     }
 
     String name() {
         return name;
     }
 
-    double capacity() {
+    int capacity() {
         return capacity;
     }
 
-    double total() {
-        return total;
+    long expected() {
+        return expected;
     }
 
-    double tail() {
-        return tail;
+    void addProducer(final Stream s) {
+        producers.add(s);
     }
 
-    double tailVisible() {
-        return tailVisible;
+    /**
+     * @param s a consumer.
+     * @return its index for {@link #visible(int)} and {@link #release(int, long)}.
+     */
+    int addConsumer(final Stream s) {
+        consumers.add(s);
+        consumed = java.util.Arrays.copyOf(consumed, consumers.size());
+        return consumers.size() - 1;
     }
 
-    double head() {
-        return head;
+    /**
+     * @return slots the producers may fill now (by the head they have seen).
+     */
+    long free() {
+        return capacity - (published - headSeen);
     }
 
-    double headVisible() {
-        return headVisible;
+    /**
+     * @param consumer a consumer index.
+     * @return tokens visible to it that it has not consumed.
+     */
+    long visible(final int consumer) {
+        return tailSeen - consumed[consumer];
     }
 
-    double maxOccupancy() {
+    /**
+     * @param consumer a consumer index.
+     * @return the consumer's position (tokens consumed).
+     */
+    long consumed(final int consumer) {
+        return consumed[consumer];
+    }
+
+    /**
+     * @return tokens whose tail has become visible.
+     */
+    long tailSeen() {
+        return tailSeen;
+    }
+
+    /**
+     * A producer starts writing a chunk: its slots are taken now (by the head that producer has seen).
+     *
+     * @param tokens chunk size, at most {@link #free()}.
+     */
+    void claim(final long tokens) {
+        if (tokens > free()) {
+            throw new IllegalStateException(name + ": claim of " + tokens + " tokens with " + free() + " free");
+        }
+        published += tokens;
+        final long occupied = published - minConsumed();
+        if (occupied > maxOccupancy) {
+            maxOccupancy = occupied;
+        }
+    }
+
+    /**
+     * A claimed chunk has landed: consumers see it after the tail delay.
+     *
+     * @param tokens chunk size.
+     */
+    void land(final long tokens) {
+        sim.scheduleAfter(tailDelayPs, EventClass.FLAG_VISIBLE, this, TAIL, tokens);
+    }
+
+    /**
+     * A consumer has copied out up to {@code position}; frees slots once every consumer is past them.
+     *
+     * @param consumer the consumer's index.
+     * @param position its new position, tokens.
+     */
+    void release(final int consumer, final long position) {
+        consumed[consumer] = position;
+        final long head = minConsumed();
+        if (head - headSent >= lazyStep || (head == expected && head > headSent)) {
+            headSent = head;
+            sim.scheduleAfter(headDelayPs, EventClass.FLAG_VISIBLE, this, HEAD, head);
+        }
+    }
+
+    private long minConsumed() {
+        long m = Long.MAX_VALUE;
+        for (final long c : consumed) {
+            m = Math.min(m, c);
+        }
+        return consumed.length == 0 ? published : m;
+    }
+
+    /**
+     * @return most slots ever occupied (published, not yet passed by every consumer).
+     */
+    long maxOccupancy() {
         return maxOccupancy;
     }
 
-    /** @return free slots as the producer sees them when it has written {@code written} tokens. */
-    double free(final double written) {
-        return capacity - (written - headVisible);
-    }
-
     /**
-     * Asserts that the producer may hold {@code writtenTo} tokens in the ring.
-     *
-     * @param writtenTo tokens written (or reserved) so far.
+     * @return tokens published so far.
      */
-    void checkWrite(final double writtenTo) {
-        final double occ = writtenTo - headVisible;
-        if (occ > capacity + EPS) {
-            throw new IllegalStateException("ring over-full: " + name + " holds " + occ + " tokens > capacity "
-                + capacity + " (written " + writtenTo + ", head seen " + headVisible + ")");
-        }
-        if (occ > maxOccupancy) {
-            maxOccupancy = occ;
-        }
-    }
-
-    /** Marks the producer as waiting for credits (for the deadlock report). */
-    void blocked(final boolean b, final String need) {
-        producerBlocked = b;
-        producerNeed = need;
-    }
-
-    boolean producerBlocked() {
-        return producerBlocked;
-    }
-
-    String producerNeed() {
-        return producerNeed;
-    }
-
-    /**
-     * The producer publishes its tail; the consumer sees it {@code tailLatencyPs} later.
-     *
-     * @param t tokens published (monotone; smaller values are ignored).
-     */
-    void publishTail(final double t) {
-        if (t > tail + EPS / 2) {
-            tail = t;
-            sim.schedule(sim.nowPs() + tailLatencyPs, EventClass.FLAG_VISIBLE, this, TAIL,
-                Double.doubleToRawLongBits(t));
-        }
-    }
-
-    /**
-     * The consumer publishes its head (slots freed); the producer sees it {@code headLatencyPs} later.
-     *
-     * @param h tokens consumed (monotone; smaller values are ignored).
-     */
-    void publishHead(final double h) {
-        if (h > head + EPS / 2) {
-            head = h;
-            sim.schedule(sim.nowPs() + headLatencyPs, EventClass.FLAG_VISIBLE, this, HEAD,
-                Double.doubleToRawLongBits(h));
-        }
+    long published() {
+        return published;
     }
 
     @Override
-    public void onEvent(final long kind, final long bits) {
-        final double v = Double.longBitsToDouble(bits);
+    public void onEvent(final long kind, final long value) {
         if (kind == TAIL) {
-            if (v > tailVisible) {
-                tailVisible = v;
-                if (consumer != null) {
-                    consumer.wake();
-                }
+            tailSeen += value;
+            for (final Stream s : consumers) {
+                s.wake();
             }
-        } else if (v > headVisible) {
-            headVisible = v;
-            if (producer != null) {
-                producer.wake();
+        } else {
+            headSeen = Math.max(headSeen, value);
+            for (final Stream s : producers) {
+                s.wake();
             }
         }
     }
 
     @Override
     public String toString() {
-        return name;
+        return name + " (capacity " + capacity + " tokens, published " + published + ", visible to consumers "
+            + tailSeen + ", head seen by producers " + headSeen + ", expected " + expected + ")";
     }
 }

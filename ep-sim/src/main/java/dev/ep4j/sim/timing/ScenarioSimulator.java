@@ -106,6 +106,31 @@ public final class ScenarioSimulator {
     }
 
     /**
+     * Builds the timing cases of specs (routing and traffic computed once, in parallel) without predicting them; a
+     * calibration re-predicts the same cases under different hardware parameters.
+     *
+     * @param specs the cases.
+     * @return one timing case per spec, in input order.
+     */
+    public List<TimingCase> timingCases(final List<CaseSpec> specs) {
+        final ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            final Thread t = new Thread(r, "ep4j-sim");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            final Map<TrafficKey, Object> traffic = traffic(pool, specs, routing(pool, specs));
+            final List<TimingCase> out = new ArrayList<>();
+            for (final CaseSpec s : specs) {
+                out.add(timingCase(s, traffic.get(TrafficKey.of(s))));
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
      * Builds the timing case of a spec from its traffic.
      *
      * @param s       the spec.

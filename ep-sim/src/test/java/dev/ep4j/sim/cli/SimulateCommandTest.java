@@ -84,7 +84,7 @@ class SimulateCommandTest {
             assertThat(Files.readAllBytes(dir.resolve("b").resolve(f))).as(f)
                 .isEqualTo(Files.readAllBytes(dir.resolve("a").resolve(f)));
         }
-        assertThat(table).contains("model: analytical").contains("normal").contains("bottleneck")
+        assertThat(table).contains("model: des").contains("normal").contains("bottleneck")
             .contains("results.json");
         final JsonNode trace = JsonMapper.builder().build().readTree(dir.resolve("a/trace.json").toFile());
         final Set<String> phases = new java.util.TreeSet<>();

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The published DeepEP rows of spec/calibration.md next to the analytical tier's predictions. The errors are
- * <i>reported</i> (printed), not asserted: matching them within 10 % is the discrete-event model's job; the analytical
- * tier is a lower bound on time. What is asserted is the bottleneck attribution.
+ * <i>reported</i> (printed), not asserted: matching them within 10 % is the discrete-event model's job
+ * ({@code dev.ep4j.sim.pipeline.DesCalibrationTest}); the analytical tier is a lower bound on the time of the same
+ * hardware parameters. What is asserted is the bottleneck attribution.
  */
 class CalibrationReportTest {
     /** A published row: mode, EP, op, GB/s and (low-latency) microseconds. */
@@ -84,15 +85,5 @@ class CalibrationReportTest {
         assertThat(find("low-latency", 8, "dispatch").bottleneck()).isEqualTo("nvlink");
         assertThat(find("low-latency", 16, "dispatch").bottleneck()).isEqualTo("rdma");
         assertThat(find("low-latency", 16, "combine").bottleneck()).isEqualTo("rdma");
-    }
-
-    @Test
-    void shouldStayAtOrBelowThePublishedBandwidthsOfBandwidthBoundKernels() {
-        // the analytical tier is an optimistic bound: it never predicts a slower normal kernel than measured
-        for (final Row row : ROWS) {
-            if ("normal".equals(row.mode())) {
-                assertThat(find(row.mode(), row.ep(), row.op()).bandwidthGBps()).isGreaterThan(row.gbps());
-            }
-        }
     }
 }

@@ -38,7 +38,8 @@ final class Fixtures {
         final GpuProfile gpu = new GpuProfile(g.kind(), g.id(), g.name(), g.smCount(), g.memoryGiB(),
             g.hbmBandwidthGBps(), g.nvlinkGeneration(), g.nvlinkLinks(), g.nvlinkBandwidthGBps(), NVL,
             g.nvlinkDomainMaxGpus(), g.nvSwitch(), g.nvlinkDataLatencyNs(), g.nvlinkFlagLatencyNs(),
-            g.localFlagLatencyNs(), SM, g.kernelLaunchNs(), g.launchToHostFlagNs(), g.pcieProfileId(), g.sources());
+            g.localFlagLatencyNs(), SM, g.kernelLaunchNs(), g.launchToHostFlagNs(),
+            g.normalKernelFixedNs(), g.lowLatencyKernelFixedNs(), g.pcieProfileId(), g.sources());
         final NicProfile n = base.nic();
         final NicProfile nic = new NicProfile(n.kind(), n.id(), n.name(), n.transport(), n.lineRateGbps(), NIC,
             n.messageRatePerSec(), n.latencyNs(), n.pcieProfileId(), n.sources());

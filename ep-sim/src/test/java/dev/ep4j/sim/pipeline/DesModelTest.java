@@ -1,0 +1,142 @@
+package dev.ep4j.sim.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.ep4j.api.config.Configs;
+import dev.ep4j.api.config.ResolvedTopology;
+import dev.ep4j.api.kernel.KernelConfig;
+import dev.ep4j.api.tensor.DType;
+import dev.ep4j.api.tensor.HostTensor;
+import dev.ep4j.api.topology.Topology;
+import dev.ep4j.sim.timing.AnalyticalModel;
+import dev.ep4j.sim.timing.LowLatencyTraffic;
+import dev.ep4j.sim.timing.OpKind;
+import dev.ep4j.sim.timing.TimingCase;
+import dev.ep4j.sim.timing.TimingResult;
+import dev.ep4j.sim.timing.TimingModels;
+import dev.ep4j.sim.timing.Traffic;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Invariants of the discrete-event tier (simulator.md §6, plan item 1) on random shapes: never below the analytical
+ * bandwidth bound, rings never over-full and fully drained, deterministic; back-pressure from small rings; a ring
+ * too small to progress reported as a deadlock naming it.
+ */
+class DesModelTest {
+    private static final ResolvedTopology BASE = Configs.resolveTopology(Configs.defaultRoot(), "h800-8x2-cx7");
+
+    private static TimingCase random(final SplittableRandom rnd, final OpKind op) {
+        final int nodes = 1 + rnd.nextInt(3);
+        final int gpus = 2 + rnd.nextInt(7);
+        final Topology shape = new Topology(nodes, gpus);
+        final int ranks = shape.ranks();
+        final int experts = ranks * (1 + rnd.nextInt(4));
+        final int k = 1 + rnd.nextInt(Math.min(8, experts));
+        final int tokens = 16 + rnd.nextInt(400);
+        final int hidden = 128 * (1 + rnd.nextInt(16));
+        final boolean ll = op == OpKind.LL_DISPATCH || op == OpKind.LL_COMBINE;
+        final List<HostTensor> topk = topk(rnd, ranks, tokens, k, experts);
+        final ResolvedTopology hw = dev.ep4j.sim.timing.Study.withNodes(BASE, nodes);
+        final boolean dispatch = op == OpKind.DISPATCH || op == OpKind.LL_DISPATCH;
+        if (ll) {
+            return new TimingCase(hw, shape, op, null, hidden, k, dispatch, false, null,
+                LowLatencyTraffic.of(shape, experts, topk), tokens);
+        }
+        final int sms = 2 * (1 + rnd.nextInt(12));
+        final int nvlChunk = 1 + rnd.nextInt(8);
+        final int sub = nodes * (nvlChunk + 1 + rnd.nextInt(16));
+        final int rdmaChunk = Math.max(1, 24 / Math.max(nodes, 1)) + rnd.nextInt(8);
+        final KernelConfig cfg = new KernelConfig(sms, nvlChunk, Math.max(sub, nvlChunk + 1), rdmaChunk,
+            2 * rdmaChunk + rnd.nextInt(64));
+        return new TimingCase(hw, shape, op, cfg, hidden, k, dispatch && rnd.nextBoolean(), false,
+            Traffic.of(shape, cfg.channels(), experts, topk), null, 0);
+    }
+
+    private static List<HostTensor> topk(final SplittableRandom rnd, final int ranks, final int tokens, final int k,
+        final int experts) {
+        final List<HostTensor> out = new ArrayList<>();
+        for (int r = 0; r < ranks; r++) {
+            final HostTensor t = HostTensor.zeros(DType.INT64, tokens, k);
+            for (int i = 0; i < tokens; i++) {
+                final int first = rnd.nextInt(experts);
+                for (int j = 0; j < k; j++) {
+                    // distinct experts per token; a few dropped selections (-1)
+                    t.setLong((long) i * k + j, rnd.nextInt(20) == 0 ? -1 : (first + j) % experts);
+                }
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
+    @Test
+    void shouldNeverBeatTheBoundAndShouldDrainEveryRingWithinItsCapacity() {
+        final SplittableRandom rnd = new SplittableRandom(20261123);
+        final DesModel des = new DesModel();
+        int checked = 0;
+        for (int i = 0; i < 48; i++) {
+            final OpKind op = OpKind.values()[i % OpKind.values().length];
+            final TimingCase c = random(rnd, op);
+            final double bound = AnalyticalModel.bound(c).boundUs();
+            final TimingResult r = des.predict(c);
+            assertThat(r.timeUs()).as("case %d %s on %s", i, op, c.shape()).isGreaterThanOrEqualTo(bound - 1e-6);
+            assertThat(r.model()).isEqualTo(TimingModels.DES);
+            final Pipeline p = DesModel.simulate(c);
+            for (final Ring ring : p.rings()) {
+                assertThat(ring.maxOccupancy()).as(ring.name()).isLessThanOrEqualTo(ring.capacity());
+                assertThat(ring.published()).as(ring.name()).isEqualTo(ring.expected());
+                assertThat(ring.tailSeen()).as(ring.name()).isEqualTo(ring.expected());
+            }
+            checked++;
+        }
+        assertThat(checked).isEqualTo(48);
+    }
+
+    @Test
+    void shouldGiveIdenticalResultsForIdenticalCases() {
+        final TimingCase c = random(new SplittableRandom(7), OpKind.DISPATCH);
+        final TimingResult a = new DesModel().predict(c);
+        final TimingResult b = new DesModel().predict(c);
+        assertThat(b.timeUs()).isEqualTo(a.timeUs());
+        assertThat(b.rankTimeUs()).isEqualTo(a.rankTimeUs());
+        assertThat(b.events()).isEqualTo(a.events());
+    }
+
+    @Test
+    void shouldSlowDownWhenTheRingsShrink() {
+        final Topology shape = new Topology(1, 4);
+        final List<HostTensor> topk = topk(new SplittableRandom(3), 4, 512, 4, 16);
+        final double big = time(shape, new KernelConfig(8, 8, 256, 6, 128), topk);
+        final double small = time(shape, new KernelConfig(8, 8, 9, 6, 128), topk);
+        assertThat(small).isGreaterThan(big * 1.05);
+    }
+
+    private static double time(final Topology shape, final KernelConfig cfg, final List<HostTensor> topk) {
+        return new DesModel().predict(new TimingCase(BASE, shape, OpKind.DISPATCH, cfg, 7168, 4, true, false,
+            Traffic.of(shape, cfg.channels(), 16, topk), null, 0)).timeUs();
+    }
+
+    @Test
+    void shouldReportARingTooSmallToProgressAsADeadlockNamingIt() {
+        // internode combine splits each NVL ring per source node: 16 slots / 4 nodes = 4 < the 8-token chunk, a config
+        // that KernelConfig.validateForInternodeCombine refuses; the timing model is handed it directly here
+        final Topology shape = new Topology(4, 2);
+        final KernelConfig cfg = new KernelConfig(4, 8, 16, 8, 32);
+        final List<HostTensor> topk = topk(new SplittableRandom(5), 8, 256, 4, 16);
+        final TimingCase c = new TimingCase(dev.ep4j.sim.timing.Study.withNodes(BASE, 4), shape, OpKind.COMBINE,
+            cfg, 1024, 4, false, false, Traffic.of(shape, cfg.channels(), 16, topk), null, 0);
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () ->
+            assertThatThrownBy(() -> new DesModel().predict(c))
+                .isInstanceOfSatisfying(DeadlockException.class, e -> {
+                    assertThat(e.ring()).startsWith("combine nvl ring rank ");
+                    assertThat(e.getMessage()).contains("deadlock in normal combine", e.ring(),
+                        "capacity 4 tokens", "waits for 8 free slots", "Fix:");
+                }));
+    }
+}
