@@ -33,6 +33,9 @@ import java.util.Map;
  * @param fabricSwitchHops       switches a message crosses between two nodes on the same rail (1 = same leaf,
  *                               3 = leaf-spine-leaf), in {@code [1, 9]}; the NIC latency already includes the first.
  * @param switchHopLatencyNs     latency each switch after the first adds, ns, in {@code [0, 1e9]}.
+ * @param sharedGpu              null for physical GPUs; for virtual ranks (every rank of the one node on the same
+ *                               physical GPU, {@code nodes = 1}) the measured facts of that GPU, with sources keyed
+ *                               {@code sharedGpu.<field>}.
  * @param sources                field name to the source of its value; {@link #SOURCED_FIELDS} must have one.
  */
 public record TopologyConfig(
@@ -49,6 +52,7 @@ public record TopologyConfig(
     FabricRouting fabricRouting,
     int fabricSwitchHops,
     double switchHopLatencyNs,
+    @NullAllowed SharedGpuSpec sharedGpu,
     Map<String, String> sources) implements ConfigFile {
 
     /** Fields that are physical quantities rather than counts and so must have an entry in {@code sources}. */
@@ -77,6 +81,8 @@ public record TopologyConfig(
      * @param fabricSwitchHops switches a message crosses between two nodes on the same rail (1 = same leaf, 3 =
      *     leaf-spine-leaf), in {@code [1, 9]}; the NIC latency already includes the first.
      * @param switchHopLatencyNs latency each switch after the first adds, ns, in {@code [0, 1e9]}.
+     * @param sharedGpu null for physical GPUs; for virtual ranks on one GPU ({@code nodes = 1}) that GPU's measured
+     *     facts, with sources keyed {@code sharedGpu.<field>}.
      * @param sources field name to the source of its value; {@link #SOURCED_FIELDS} must have one.
      * @throws ConfigException naming the field, the value and the allowed range.
      */
@@ -102,6 +108,25 @@ public record TopologyConfig(
         Check.range(TYPE, "fabricSwitchHops", fabricSwitchHops, 1, 9);
         Check.latencyNs(TYPE, "switchHopLatencyNs", switchHopLatencyNs);
         sources = Check.sources(TYPE, sources);
+        if (sharedGpu != null) {
+            if (nodes != 1) {
+                throw Check.fail(TYPE, "sharedGpu", "sharedGpu puts every rank on one GPU, so nodes must be 1;"
+                    + " found nodes=" + nodes);
+            }
+            for (final String f : SharedGpuSpec.SOURCED_FIELDS) {
+                if (!sources.containsKey("sharedGpu." + f)) {
+                    throw Check.fail(TYPE, "sources", "no source for sharedGpu." + f + ": add \"sharedGpu." + f
+                        + "\": \"<document the value comes from>\"");
+                }
+            }
+        }
+    }
+
+    /**
+     * @return true when every rank runs on one physical GPU ({@link #sharedGpu()} is set).
+     */
+    public boolean virtualRanks() {
+        return sharedGpu != null;
     }
 
     /**

@@ -30,7 +30,7 @@ class ConfigRecordsTest {
 
     private static TopologyConfig topology(final int nodes, final int gpusPerNode, final int nicsPerNode) {
         return new TopologyConfig(ConfigKind.TOPOLOGY, "t", "T", nodes, gpusPerNode, "h800", "cx7-400g", nicsPerNode,
-            true, 1.0, FabricRouting.ADAPTIVE, 1, 300, Map.of("fabricOversubscription", "x",
+            true, 1.0, FabricRouting.ADAPTIVE, 1, 300, null, Map.of("fabricOversubscription", "x",
             "switchHopLatencyNs", "y"));
     }
 
@@ -81,7 +81,7 @@ class ConfigRecordsTest {
         final Map<String, String> sources = new LinkedHashMap<>(Map.of("fabricOversubscription", "a"));
         sources.put("switchHopLatencyNs", "b");
         final TopologyConfig t = new TopologyConfig(ConfigKind.TOPOLOGY, "t", "T", 2, 8, "g", "n", 8, true, 1.0,
-            FabricRouting.ADAPTIVE, 1, 300, sources);
+            FabricRouting.ADAPTIVE, 1, 300, null, sources);
         sources.clear();
 
         assertThat(t.sources()).containsOnlyKeys("fabricOversubscription", "switchHopLatencyNs");
@@ -177,5 +177,27 @@ class ConfigRecordsTest {
         assertThat(Suggest.closest("gpuPerNode", List.of("nodes", "gpusPerNode"))).contains("gpusPerNode");
         assertThat(Suggest.closest("SMCOUNT", List.of("smCount"))).contains("smCount");
         assertThat(Suggest.closest("bandwidth", List.of("nodes", "gpusPerNode"))).isEmpty();
+    }
+
+    @Test
+    void shouldAcceptSharedGpuOnlyOnOneNodeWithItsSources() {
+        final SharedGpuSpec spec = new SharedGpuSpec(3000, 16, List.of(new SmCopyPoint(1, 512, 40)));
+        final Map<String, String> sources = new LinkedHashMap<>(Map.of("fabricOversubscription", "a",
+            "switchHopLatencyNs", "b", "sharedGpu.hbmCopyGBps", "c", "sharedGpu.probeBytesPerThread", "d"));
+
+        assertThatThrownBy(() -> new TopologyConfig(ConfigKind.TOPOLOGY, "t", "T", 1, 8, "g", "n", 0, true, 1.0,
+            FabricRouting.ADAPTIVE, 1, 300, spec, sources))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("no source for sharedGpu.smCopyCurve");
+        sources.put("sharedGpu.smCopyCurve", "e");
+        assertThatThrownBy(() -> new TopologyConfig(ConfigKind.TOPOLOGY, "t", "T", 2, 8, "g", "n", 8, true, 1.0,
+            FabricRouting.ADAPTIVE, 1, 300, spec, sources))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("nodes must be 1; found nodes=2");
+        assertThat(new TopologyConfig(ConfigKind.TOPOLOGY, "t", "T", 1, 8, "g", "n", 0, true, 1.0,
+            FabricRouting.ADAPTIVE, 1, 300, spec, sources).virtualRanks()).isTrue();
+        assertThat(topology(1, 8, 8).virtualRanks()).isFalse();
+        assertThatThrownBy(() -> new SmCopyPoint(1, 16, 40)).isInstanceOf(ConfigException.class)
+            .hasMessageContaining("threadsPerBlock=16");
+        assertThatThrownBy(() -> new SharedGpuSpec(3000, 16, List.of())).isInstanceOf(ConfigException.class)
+            .hasMessageContaining("at least 1 required");
     }
 }

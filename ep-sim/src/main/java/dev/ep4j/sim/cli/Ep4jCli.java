@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
     description = "Expert-parallel MoE communication for the JVM: simulate, size and validate.",
     subcommands = {
         SimulateCommand.class, SweepCommand.class, PlanCommand.class, RunCommand.class, VerifyCommand.class,
-        SizeHintCommand.class, ValidateCommand.class, InfoCommand.class, CommandLine.HelpCommand.class
+        SizeHintCommand.class, ValidateCommand.class, InfoCommand.class, CompareBenchCommand.class,
+        CommandLine.HelpCommand.class
     })
 public final class Ep4jCli implements Runnable {
     /** Exit code for bad input, an unavailable backend or a failed validation. */

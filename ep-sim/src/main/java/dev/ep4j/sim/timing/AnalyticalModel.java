@@ -44,6 +44,8 @@ import java.util.Map;
  * <p>The bottleneck is the class of the instance that sets the bound, or {@code "latency"} when {@code t_fixed + fill}
  * exceeds it. Every parameter comes from the hardware profiles of the case; nothing is fitted here. Stateless and
  * thread-safe.
+ *
+ * <p>Virtual ranks sharing one GPU (a topology with {@code sharedGpu}) are predicted by {@link SharedGpuModel}.
  */
 public final class AnalyticalModel implements TimingModel {
     /** The model's name. */
@@ -65,6 +67,9 @@ public final class AnalyticalModel implements TimingModel {
 
     @Override
     public TimingResult predict(final TimingCase c, final TraceSink trace) {
+        if (SharedGpuModel.applies(c)) {
+            return SharedGpuModel.predict(c, trace);
+        }
         final long started = System.nanoTime();
         final AnalyticalBound b = bound(c);
         final double fixed = fixedUs(c);
@@ -101,6 +106,9 @@ public final class AnalyticalModel implements TimingModel {
      * @return the bound with its attribution.
      */
     public static AnalyticalBound bound(final TimingCase c) {
+        if (SharedGpuModel.applies(c)) {
+            return SharedGpuModel.bound(c);
+        }
         final List<ResourceLoad> loads = Accounting.loads(c);
         final Map<String, Double> classUs = new LinkedHashMap<>();
         final Map<String, String> classResource = new LinkedHashMap<>();

@@ -104,7 +104,7 @@ public record Study(String title, List<ResolvedScenario> scenarios) {
         final TopologyConfig n = new TopologyConfig(t.kind(), t.id() + "-" + nodes + "n", t.name() + " (extended"
             + " to " + nodes + " nodes)", nodes, t.gpusPerNode(), t.gpuProfileId(), t.nicProfileId(), t.nicsPerNode(),
             t.railOptimized(), t.fabricOversubscription(), t.fabricRouting(), t.fabricSwitchHops(),
-            t.switchHopLatencyNs(), t.sources());
+            t.switchHopLatencyNs(), t.sharedGpu(), t.sources());
         return new ResolvedTopology(n, base.gpu(), base.gpuPcie(), base.nic(), base.nicPcie());
     }
 

@@ -49,7 +49,7 @@ final class Fixtures {
         final TopologyConfig t = base.topology();
         final TopologyConfig topo = new TopologyConfig(t.kind(), t.id(), t.name(), nodes, gpusPerNode,
             t.gpuProfileId(), t.nicProfileId(), gpusPerNode, t.railOptimized(), t.fabricOversubscription(),
-            t.fabricRouting(), t.fabricSwitchHops(), t.switchHopLatencyNs(), t.sources());
+            t.fabricRouting(), t.fabricSwitchHops(), t.switchHopLatencyNs(), t.sharedGpu(), t.sources());
         return new ResolvedTopology(topo, gpu, pcie, nic, pcie);
     }
 
