@@ -38,6 +38,8 @@ import java.util.Map;
  * {@link UnsupportedOperationException} (an EP64 dispatch takes ~16 s on one core of the CI machine); the scenario
  * runner then uses the analytical tier and says so in the row's note.
  *
+ * <p>Topologies of ranks sharing one GPU ({@code sharedGpu}) are not modelled here either (same fallback).
+ *
  * <p>Stateless: every call builds its own simulation; thread-safe, one instance serves parallel sweeps.
  * A configuration that cannot make progress throws {@link DeadlockException} naming the ring.
  */
@@ -64,6 +66,10 @@ public final class DesModel implements TimingModel {
     @Override
     public TimingResult predict(final TimingCase c, final TraceSink trace) {
         final long started = System.nanoTime();
+        if (c.hardware().topology().sharedGpu() != null) {
+            throw new UnsupportedOperationException("ranks sharing one GPU are predicted by the analytical tier's"
+                + " shared-GPU model");
+        }
         if (c.traffic() != null && c.shape().ranks() > MAX_NORMAL_RANKS) {
             throw new UnsupportedOperationException("normal kernels above " + MAX_NORMAL_RANKS + " ranks take the"
                 + " discrete-event model more than 10 s each in this version");
