@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
     description = "Expert-parallel MoE communication for the JVM: simulate, size and validate.",
     subcommands = {
         SimulateCommand.class, SweepCommand.class, PlanCommand.class, RunCommand.class, VerifyCommand.class,
-        SizeHintCommand.class, ValidateCommand.class, InfoCommand.class, CompareBenchCommand.class,
+        SizeHintCommand.class, ValidateCommand.class, InfoCommand.class, CompareBenchCommand.class, CalibrateCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Ep4jCli implements Runnable {

@@ -19,9 +19,11 @@ import dev.ep4j.sim.timing.Traffic;
  *       arrived (reads = rows received, as in {@link Accounting}).</li>
  *   <li><b>Internode dispatch:</b> the RDMA sender of (s = (i, l), c) sends {@code rdmaChunk}-token chunks per
  *       destination node j into the RDMA ring (c, i) of rank (j, l), {@code rdmaRecv} slots, head returned lazily every
- *       {@code rdmaChunk} tokens; the own node's chunks are local copies. On (j, l) the forwarder SM runs one stream per
- *       (source node, destination GPU m), those of one m taking turns on one {@link Lane}: it walks the RDMA ring and pushes m's tokens, a chunk at a time, into m's NVL ring for (c, l),
- *       which all source nodes' streams share; m's receiver (on the RDMA sender's SM) copies them out. A slot of the
+ *       {@code rdmaChunk} tokens; the own node's chunks are local copies. On (j, l) the forwarder SM runs one stream
+ *       per
+ *       (source node, destination GPU m), those of one m taking turns on one {@link Lane}: it walks the RDMA ring
+ *       and pushes m's tokens, a chunk at a time, into m's NVL ring for (c, l), which all source nodes' streams
+ *       share; m's receiver (on the RDMA sender's SM) copies them out. A slot of the
  *       RDMA ring is free once every destination's stream has passed it.</li>
  *   <li><b>Internode combine:</b> the mirror image. GPU d = (j, m) returns the rows of each source s = (i, l) into the
  *       forwarder (j, l)'s NVL ring for (c, m), split per source node ({@code nvlRecv / nodes} slots each, as DeepEP

@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * A receive ring of DeepEP's normal kernels as a pair of credit counters, in tokens: producers claim slots and publish
- * landed chunks (the tail), which consumers see {@code tailDelayPs} after the data has landed; consumers free slots (the head), which
- * producers see {@code headDelayPs} later. Producers only ever use the head they have seen, so the ring can never be
+ * landed chunks (the tail), which consumers see {@code tailDelayPs} after the data has landed; consumers free slots
+ * (the head), which producers see {@code headDelayPs} later. Producers only ever use the head they have seen, so the ring can never be
  * over-full ({@link #maxOccupancy()} ≤ {@link #capacity()}, tested). Several producers may share one ring (a forwarder
  * filling one destination's ring from several source nodes); several consumers may read it, each at its own position
  * (the forwarder's per-destination warps), and a slot is free once every consumer has passed it.

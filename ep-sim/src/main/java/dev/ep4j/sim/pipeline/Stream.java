@@ -13,10 +13,12 @@ import dev.ep4j.sim.net.Path;
  *       single input with {@code inCount = n} is plain in-order consumption). No input: everything is ready at the
  *       start (a sender reading its own tokens).</li>
  *   <li><b>Output.</b> The first {@code p} positions produce {@code floor(p · outCount / n)} output tokens (a forwarder
- *       walking a node's RDMA ring passes on the tokens for one GPU; the routing gives only counts per (source, channel,
+ *       walking a node's RDMA ring passes on the tokens for one GPU; the routing gives only counts per (source,
+ *       channel,
  *       destination), so the destination's tokens are spread evenly over the positions). A step claims its output
  *       slots before it moves the bytes; with {@code fullChunk} it waits until {@code min(chunk, remaining)} slots are
- *       free, as DeepEP's senders and forwarders do; with {@code gather} also until its inputs hold a whole chunk's worth
+ *       free, as DeepEP's senders and forwarders do; with {@code gather} also until its inputs hold a whole chunk's
+ *       worth
  *       — unless half of the input ring is already waiting for it, so a sparse destination never holds a ring
  *       hostage.</li>
  *   <li><b>Bytes.</b> Output tokens × {@code outBytes} move over {@code outPath} (the SM that drives the copy plus the
