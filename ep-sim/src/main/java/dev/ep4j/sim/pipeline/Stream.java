@@ -17,10 +17,7 @@ import dev.ep4j.sim.net.Path;
  *       channel,
  *       destination), so the destination's tokens are spread evenly over the positions). A step claims its output
  *       slots before it moves the bytes; with {@code fullChunk} it waits until {@code min(chunk, remaining)} slots are
- *       free, as DeepEP's senders and forwarders do; with {@code gather} also until its inputs hold a whole chunk's
- *       worth
- *       — unless half of the input ring is already waiting for it, so a sparse destination never holds a ring
- *       hostage.</li>
+ *       free, as DeepEP's senders and forwarders do.</li>
  *   <li><b>Bytes.</b> Output tokens × {@code outBytes} move over {@code outPath} (the SM that drives the copy plus the
  *       links); input tokens × {@code inBytes} move over {@code readPath} (the SM that copies or reduces them into the
  *       output). A step ends when its flows have landed; then the output's tail is shown and the inputs' heads
@@ -49,7 +46,6 @@ final class Stream implements EventHandler {
     private final long outLatencyPs;
     private final long chunk;
     private final boolean fullChunk;
-    private final boolean gather;
 
     private long pos;
     private long next;
@@ -78,7 +74,6 @@ final class Stream implements EventHandler {
         this.outLatencyPs = b.outLatencyPs;
         this.chunk = b.chunk;
         this.fullChunk = b.fullChunk;
-        this.gather = b.gather;
         this.lane = b.lane;
         for (int i = 0; i < in.length; i++) {
             inIdx[i] = in[i].addConsumer(this);
@@ -138,14 +133,12 @@ final class Stream implements EventHandler {
                 return false;
             }
             long limit = n;
-            int limiting = -1;
             blockedOn = null;
             for (int i = 0; i < in.length; i++) {
                 if (inCount[i] > 0) {
                     final long q = Math.floorDiv(in[i].tailSeen() * n, inCount[i]);
                     if (q < limit) {
                         limit = q;
-                        limiting = i;
                         blockedOn = in[i];
                     }
                 }
@@ -160,10 +153,6 @@ final class Stream implements EventHandler {
                     final long need = fullChunk ? Math.min(chunk, outCount - now) : 1;
                     if (free < need) {
                         blockedOn = out;
-                        return false;
-                    }
-                    if (gather && most - now < need && limiting >= 0
-                        && in[limiting].visible(inIdx[limiting]) < in[limiting].capacity() / 2) {
                         return false;
                     }
                     final long upTo = now + Math.min(Math.min(chunk, free), most - now);
@@ -267,7 +256,6 @@ final class Stream implements EventHandler {
         private long outLatencyPs;
         private long chunk = Long.MAX_VALUE;
         private boolean fullChunk;
-        private boolean gather;
         private Lane lane;
 
         private Builder(final Pipeline p, final String name, final int rank, final long n) {
@@ -302,12 +290,6 @@ final class Stream implements EventHandler {
         Builder chunk(final long tokens, final boolean full) {
             this.chunk = Math.max(1, tokens);
             this.fullChunk = full;
-            return this;
-        }
-
-        /** Waits until the inputs hold a whole output chunk (or half an input ring) before moving. */
-        Builder gather() {
-            this.gather = true;
             return this;
         }
 
