@@ -3,6 +3,7 @@ package dev.ep4j.sim.timing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ep4j.api.config.Configs;
+import dev.ep4j.sim.pipeline.Calibration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,15 +17,8 @@ import org.junit.jupiter.api.Test;
  * hardware parameters. What is asserted is the bottleneck attribution.
  */
 class CalibrationReportTest {
-    /** A published row: mode, EP, op, GB/s and (low-latency) microseconds. */
-    private record Row(String mode, int ep, String op, double gbps, double us) {
-    }
-
-    private static final List<Row> ROWS = List.of(
-        new Row("normal", 8, "dispatch", 153, 0), new Row("normal", 8, "combine", 158, 0),
-        new Row("normal", 16, "dispatch", 43, 0), new Row("normal", 16, "combine", 43, 0),
-        new Row("low-latency", 8, "dispatch", 98, 77), new Row("low-latency", 8, "combine", 127, 114),
-        new Row("low-latency", 16, "dispatch", 63, 118), new Row("low-latency", 16, "combine", 74, 195));
+    /** The published rows, shared with the discrete-event model's calibration. */
+    private static final List<Calibration.Row> ROWS = Calibration.ROWS;
 
     private static List<CaseResult> results;
 
@@ -54,7 +48,7 @@ class CalibrationReportTest {
         final StringBuilder sb = new StringBuilder("calibration.md rows vs analytical predictions\n");
         sb.append(String.format(Locale.ROOT, "%-11s %4s %-8s %9s %9s %7s %9s %9s %7s %-10s%n", "mode", "EP", "op",
             "ref GB/s", "pred GB/s", "err", "ref us", "pred us", "err", "bottleneck"));
-        for (final Row row : ROWS) {
+        for (final Calibration.Row row : ROWS) {
             final TimingResult r = find(row.mode(), row.ep(), row.op());
             sb.append(String.format(Locale.ROOT, "%-11s %4d %-8s %9.1f %9.1f %+6.1f%% %9s %9.1f %7s %-10s%n",
                 row.mode(), row.ep(), row.op(), row.gbps(), r.bandwidthGBps(),
