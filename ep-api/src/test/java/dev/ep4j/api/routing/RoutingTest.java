@@ -61,11 +61,11 @@ class RoutingTest {
         // Golden rows: they pin the PRNG (RandomStream), the stream ids and the generators' draw order. If a change
         // breaks them, every scenario's routing changes; do it only deliberately and refreeze these rows.
         assertThat(firstRow(Routing.uniform(2024, 0, 2, 256, 8, false)))
-            .containsExactly(22, 30, 56, 99, 132, 179, 196, 210);
+            .containsExactly(22, 30, 56, 97, 113, 178, 187, 209);
         assertThat(firstRow(Routing.uniform(2024, 0, 2, 256, 8, true)))
-            .containsExactly(22, 179, 30, 210, 99, 132, 196, 56);
+            .containsExactly(30, 22, 97, 187, 56, 178, 113, 209);
         assertThat(firstRow(Routing.groupLimited(2024, 0, 2, 256, 8, 4, 2, false)))
-            .containsExactly(22, 25, 30, 56, 132, 166, 179, 191);
+            .containsExactly(1, 22, 30, 50, 56, 97, 98, 113);
         assertThat(firstRow(Routing.zipf(2024, 0, 2, 256, 8, 1.2, false)))
             .containsExactly(13, 29, 62, 127, 135, 190, 203, 220);
         final HostTensor weights = Routing.weights(WeightMode.NORMAL, 0, 2024, 0, 1, 4);
@@ -116,7 +116,7 @@ class RoutingTest {
         for (int t = 0; t < tokens; t++) {
             final double[] score = new double[experts];
             for (int e = 0; e < experts; e++) {
-                score[e] = Math.abs(scores.nextGaussian()) + 1.0;
+                score[e] = 1.0 + scores.nextDouble();
             }
             final long[] sortedRow = row(sorted, t);
             final long[] unsortedRow = row(unsorted, t);
@@ -136,14 +136,42 @@ class RoutingTest {
     @Test
     void shouldBreakTiesTowardsTheLowerExpertId() {
         final double[] values = {1.5, 2.0, 1.5, 2.0, 1.5, 0.5};
-        final boolean[] taken = new boolean[values.length];
         final int[] picked = new int[4];
 
-        Routing.selectTopK(values, values.length, 4, true, taken, picked);
+        Routing.selectTopK(values, values.length, 4, true, picked);
         assertThat(picked).containsExactly(1, 3, 0, 2);
 
-        Routing.selectTopK(values, values.length, 3, false, taken, picked);
+        Routing.selectTopK(values, values.length, 3, false, picked);
         assertThat(Arrays.copyOf(picked, 3)).containsExactly(0, 1, 3);
+    }
+
+    @Test
+    void shouldPickWhatRepeatedArgmaxPicksOnRandomRowsWithTies() {
+        final java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
+        for (int row = 0; row < 2000; row++) {
+            final int n = 1 + rnd.nextInt(40);
+            final int k = 1 + rnd.nextInt(n);
+            final double[] values = new double[n];
+            for (int e = 0; e < n; e++) {
+                values[e] = rnd.nextInt(6); // few distinct values: many ties
+            }
+            // reference: k rounds of "largest remaining, lowest index first"
+            final boolean[] taken = new boolean[n];
+            final int[] expected = new int[k];
+            for (int i = 0; i < k; i++) {
+                int best = -1;
+                for (int e = 0; e < n; e++) {
+                    if (!taken[e] && (best < 0 || values[e] > values[best])) {
+                        best = e;
+                    }
+                }
+                taken[best] = true;
+                expected[i] = best;
+            }
+            final int[] picked = new int[k];
+            Routing.selectTopK(values, n, k, true, picked);
+            assertThat(picked).as("row %d: %s top %d", row, Arrays.toString(values), k).containsExactly(expected);
+        }
     }
 
     @Test

@@ -29,14 +29,23 @@ import java.util.Map;
  * the slowest rank with the highest utilisation (bytes / capacity / kernel time), or {@code "latency"} when none
  * reached 50 %; {@code utilisation}: per class, the busiest instance over the slowest rank's kernel time.
  *
- * <p><b>Coarsening.</b> Up to {@value #EXACT_MAX_RANKS} ranks every chunk of the config is simulated. Larger kernels
- * move each stream's tokens in at most about {@value #COARSE_STEPS} chunks (never more than half a ring), which keeps
- * an EP64 kernel to a few hundred thousand transfers; it lengthens pipeline fill and drain by a few chunks, a small
- * share of kernels that long, and leaves every byte count and capacity unchanged.
+ * <p><b>Coarsening.</b> Up to {@value #EXACT_MAX_RANKS} ranks every chunk of every channel of the config is
+ * simulated. Larger kernels are coarsened twice, leaving every byte count and capacity unchanged:
+ * <ul>
+ *   <li>each stream moves its tokens in at most about {@value #COARSE_STEPS} chunks (never more than half a ring); this
+ *       lengthens pipeline fill and drain by a few chunks, a small share of kernels that long;</li>
+ *   <li>normal kernels simulate groups of channels as one ({@link #channelGroup}): a group of {@code k} channels is one
+ *       pipeline with {@code k} SMs of copy throughput, {@code k} times the ring slots and chunk, and the summed
+ *       routing counts of its channels. DeepEP's channels are identical pipelines over equal token ranges, so they
+ *       advance nearly in step and a group behaves like its members side by side; what is lost is their small
+ *       mutual skew. The cost of equal-share rate updates grows with the product of transfers and concurrent flows
+ *       per port, so grouping is what makes EP64 fast (~1.5 s for dispatch + combine instead of ~33 s; the kernel
+ *       times move by ≤ 1 % on the default study, docs/perf/sim-speed.md).</li>
+ * </ul>
  *
  * <p><b>Size limit.</b> Normal kernels above {@value #MAX_NORMAL_RANKS} ranks throw
- * {@link UnsupportedOperationException} (an EP64 dispatch takes ~16 s on one core of the CI machine); the scenario
- * runner then uses the analytical tier and says so in the row's note.
+ * {@link UnsupportedOperationException} (EP256 dispatch + combine takes ~6 s on one core of the CI machine, and larger
+ * ones were not measured); the scenario runner then uses the analytical tier and says so in the row's note.
  *
  * <p>Topologies of ranks sharing one GPU ({@code sharedGpu}) are not modelled here either (same fallback).
  *
@@ -48,8 +57,10 @@ public final class DesModel implements TimingModel {
     public static final int EXACT_MAX_RANKS = 16;
     /** Steps per stream of coarsened kernels. */
     public static final int COARSE_STEPS = 8;
+    /** Coarsened normal kernels simulate at most this many (rank, channel) pipelines: channels are grouped. */
+    public static final int CHANNEL_RANKS = 128;
     /** Largest normal-mode kernel simulated event by event; larger ones are left to the analytical tier. */
-    public static final int MAX_NORMAL_RANKS = 32;
+    public static final int MAX_NORMAL_RANKS = 256;
     private static final List<String> CLASSES = List.of(Accounting.NVLINK, Accounting.RDMA, Accounting.PCIE,
         Accounting.SM);
 
@@ -71,8 +82,8 @@ public final class DesModel implements TimingModel {
                 + " shared-GPU model");
         }
         if (c.traffic() != null && c.shape().ranks() > MAX_NORMAL_RANKS) {
-            throw new UnsupportedOperationException("normal kernels above " + MAX_NORMAL_RANKS + " ranks take the"
-                + " discrete-event model more than 10 s each in this version");
+            throw new UnsupportedOperationException("normal kernels above " + MAX_NORMAL_RANKS + " ranks were not"
+                + " measured with the discrete-event model in this version");
         }
         final Pipeline p = simulate(c);
         final int r = c.shape().ranks();
@@ -125,17 +136,41 @@ public final class DesModel implements TimingModel {
      * @throws DeadlockException when the kernel cannot make progress.
      */
     static Pipeline simulate(final TimingCase c) {
+        final boolean exact = c.shape().ranks() <= EXACT_MAX_RANKS;
+        return simulate(c, exact ? 1 : channelGroup(c), exact ? 0 : COARSE_STEPS);
+    }
+
+    /**
+     * @param c a coarsened normal kernel.
+     * @return real channels simulated as one: {@code ceil(C / max(1, CHANNEL_RANKS / R))}.
+     */
+    static int channelGroup(final TimingCase c) {
+        if (c.traffic() == null) {
+            return 1;
+        }
+        final int channels = c.traffic().channels();
+        final int simulated = Math.max(1, Math.min(channels, CHANNEL_RANKS / c.shape().ranks()));
+        return -Math.floorDiv(-channels, simulated);
+    }
+
+    /**
+     * Builds and runs the kernel's pipeline with explicit coarsening.
+     *
+     * @param c        the case.
+     * @param group    real channels simulated as one.
+     * @param maxSteps steps per stream, 0 for the configured chunks.
+     * @return the finished pipeline.
+     */
+    static Pipeline simulate(final TimingCase c, final int group, final int maxSteps) {
         final Pipeline p = new Pipeline(AnalyticalModel.mode(c.op()) + " " + AnalyticalModel.opName(c.op())
             + " on " + c.shape(), c.shape().ranks());
         final Cluster k = new Cluster(p, c);
-        if (c.shape().ranks() > EXACT_MAX_RANKS) {
-            p.maxSteps(COARSE_STEPS);
-        }
+        p.maxSteps(maxSteps);
         final long rec = Accounting.recordBytes(c);
         switch (c.op()) {
             case DISPATCH:
             case COMBINE: {
-                final NormalPipelines n = new NormalPipelines(k, c.traffic(), c.config(), rec, c.hidden());
+                final NormalPipelines n = new NormalPipelines(k, c.traffic(), c.config(), rec, c.hidden(), group);
                 final boolean inter = c.shape().nodes() > 1;
                 if (c.op() == OpKind.DISPATCH) {
                     if (inter) {

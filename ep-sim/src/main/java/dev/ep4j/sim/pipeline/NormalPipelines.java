@@ -40,36 +40,90 @@ final class NormalPipelines {
     private final Traffic t;
     private final KernelConfig cfg;
     private final Topology shape;
+    /** Simulated channels: groups of {@link #group} real channels. */
     private final int ch;
+    /** Real channels per simulated channel. */
+    private final int group;
     private final long rec;
     private final long row;
 
+    /**
+     * @param group real channels simulated as one (1 simulates every channel; see {@link DesModel}).
+     */
     NormalPipelines(final Cluster k, final Traffic t, final KernelConfig cfg, final long recordBytes,
-        final int hidden) {
+        final int hidden, final int group) {
         this.k = k;
         this.p = k.p;
         this.t = t;
         this.cfg = cfg;
         this.shape = k.shape;
-        this.ch = t.channels();
+        this.group = Math.max(1, Math.min(group, t.channels()));
+        this.ch = -Math.floorDiv(-t.channels(), this.group);
         this.rec = recordBytes;
         this.row = 2L * hidden;
+    }
+
+    /** @return real channels in simulated channel c. */
+    private int width(final int c) {
+        return Math.min(t.channels(), (c + 1) * group) - c * group;
+    }
+
+    /** @return tokens of src to dst over simulated channel c. */
+    private int tokens(final int src, final int dst, final int c) {
+        int sum = 0;
+        for (int x = c * group, end = x + width(c); x < end; x++) {
+            sum += t.tokens(src, dst, x);
+        }
+        return sum;
+    }
+
+    /** @return (token, node) pairs of src to node over simulated channel c. */
+    private int nodeTokens(final int src, final int node, final int c) {
+        int sum = 0;
+        for (int x = c * group, end = x + width(c); x < end; x++) {
+            sum += t.nodeTokens(src, node, x);
+        }
+        return sum;
+    }
+
+    /** @return src's own tokens in simulated channel c. */
+    private int channelTokens(final int src, final int c) {
+        int sum = 0;
+        for (int x = c * group, end = x + width(c); x < end; x++) {
+            sum += Cluster.channelTokens(t.tokens(src), t.channels(), x);
+        }
+        return sum;
+    }
+
+    /** @return the SM of role for simulated channel c (one SM per real channel in it). */
+    private int sm(final int rank, final int c, final String role) {
+        return k.sm(rank, c, role, width(c));
+    }
+
+    /** @return a per-channel token count (ring slots, chunk) scaled to simulated channel c. */
+    private int scaled(final int perChannel, final int c) {
+        return perChannel * width(c);
+    }
+
+    /** @return the ring-name suffix of simulated channel c. */
+    private String channel(final int c) {
+        return group == 1 ? "channel " + c : "channels " + c * group + "-" + (c * group + width(c) - 1);
     }
 
     void intranodeDispatch() {
         final int r = shape.ranks();
         for (int s = 0; s < r; s++) {
             for (int c = 0; c < ch; c++) {
-                final int send = k.sm(s, c, "sender", 1);
+                final int send = sm(s, c, "sender");
                 for (int d = 0; d < r; d++) {
-                    final int n = t.tokens(s, d, c);
-                    final Ring ring = p.ring("nvl ring rank " + d + " <- rank " + s + ", channel " + c,
-                        cfg.nvlRecvTokens(), n, k.flag(s, d), k.flag(d, s), 1);
+                    final int n = tokens(s, d, c);
+                    final Ring ring = p.ring("nvl ring rank " + d + " <- rank " + s + ", " + channel(c),
+                        scaled(cfg.nvlRecvTokens(), c), n, k.flag(s, d), k.flag(d, s), 1);
                     Stream.builder(p, "sender rank " + s + " ch " + c + " -> rank " + d, s, n)
                         .output(ring, n, rec, k.nvl(send, s, d), k.nvlLatency(s, d))
-                        .chunk(cfg.nvlChunkTokens(), true).build();
+                        .chunk(scaled(cfg.nvlChunkTokens(), c), true).build();
                     Stream.builder(p, "receiver rank " + d + " ch " + c + " <- rank " + s, d, n)
-                        .input(ring, n).read(p.path(k.sm(d, c, "receiver", 1)), rec).build();
+                        .input(ring, n).read(p.path(sm(d, c, "receiver")), rec).build();
                 }
             }
         }
@@ -79,16 +133,16 @@ final class NormalPipelines {
         final int r = shape.ranks();
         for (int s = 0; s < r; s++) {
             for (int c = 0; c < ch; c++) {
-                final int tokens = Cluster.channelTokens(t.tokens(s), ch, c);
+                final int tokens = channelTokens(s, c);
                 final Stream.Builder reducer = Stream.builder(p, "reducer rank " + s + " ch " + c, s, tokens)
-                    .read(p.path(k.sm(s, c, "reducer", 1)), row);
+                    .read(p.path(sm(s, c, "reducer")), row);
                 for (int d = 0; d < r; d++) {
-                    final int n = t.tokens(s, d, c);
-                    final Ring ring = p.ring("combine ring rank " + s + " <- rank " + d + ", channel " + c,
-                        cfg.nvlRecvTokens(), n, k.flag(d, s), k.flag(s, d), 1);
+                    final int n = tokens(s, d, c);
+                    final Ring ring = p.ring("combine ring rank " + s + " <- rank " + d + ", " + channel(c),
+                        scaled(cfg.nvlRecvTokens(), c), n, k.flag(d, s), k.flag(s, d), 1);
                     Stream.builder(p, "combine sender rank " + d + " ch " + c + " -> rank " + s, d, n)
-                        .output(ring, n, rec, k.nvl(k.sm(d, c, "sender", 1), d, s), k.nvlLatency(d, s))
-                        .chunk(cfg.nvlChunkTokens(), true).build();
+                        .output(ring, n, rec, k.nvl(sm(d, c, "sender"), d, s), k.nvlLatency(d, s))
+                        .chunk(scaled(cfg.nvlChunkTokens(), c), true).build();
                     reducer.input(ring, n);
                 }
                 reducer.build();
@@ -106,20 +160,20 @@ final class NormalPipelines {
             final int i = shape.nodeOf(s);
             final int l = shape.localOf(s);
             for (int c = 0; c < ch; c++) {
-                final int send = k.sm(s, c, "rdma-sender+nvl-receiver", 1);
+                final int send = sm(s, c, "rdma-sender+nvl-receiver");
                 final Lane lane = new Lane();
                 for (int j = 0; j < nodes; j++) {
                     final int peer = shape.rankOf(j, l);
-                    final int n = t.nodeTokens(s, j, c);
+                    final int n = nodeTokens(s, j, c);
                     final boolean local = j == i;
-                    final Ring ring = p.ring("rdma ring rank " + peer + " <- node " + i + ", channel " + c,
-                        cfg.rdmaRecvTokens(), n, local ? k.localFlagPs : 0, local ? k.localFlagPs : k.rdmaPs,
-                        cfg.rdmaChunkTokens());
+                    final Ring ring = p.ring("rdma ring rank " + peer + " <- node " + i + ", " + channel(c),
+                        scaled(cfg.rdmaRecvTokens(), c), n, local ? k.localFlagPs : 0, local ? k.localFlagPs : k.rdmaPs,
+                        scaled(cfg.rdmaChunkTokens(), c));
                     rdma[(s * nodes + j) * ch + c] = ring;
                     final Path path = local ? p.path(send) : k.rdma(send, s, peer, 0);
                     Stream.builder(p, "rdma sender rank " + s + " ch " + c + " -> node " + j, s, n)
                         .output(ring, n, rec, path, local ? 0 : k.rdmaPs)
-                        .chunk(cfg.rdmaChunkTokens(), true).build();
+                        .chunk(scaled(cfg.rdmaChunkTokens(), c), true).build();
                 }
             }
         }
@@ -127,26 +181,26 @@ final class NormalPipelines {
             final int j = shape.nodeOf(f);
             final int l = shape.localOf(f);
             for (int c = 0; c < ch; c++) {
-                final int fwd = k.sm(f, c, "forwarder", 1);
+                final int fwd = sm(f, c, "forwarder");
                 for (int m = 0; m < g; m++) {
                     final int d = shape.rankOf(j, m);
                     long total = 0;
                     for (int i = 0; i < nodes; i++) {
-                        total += t.tokens(shape.rankOf(i, l), d, c);
+                        total += tokens(shape.rankOf(i, l), d, c);
                     }
-                    final Ring nvl = p.ring("nvl ring rank " + d + " <- forwarder rank " + f + ", channel " + c,
-                        cfg.nvlRecvTokens(), total, k.flag(f, d), k.flag(d, f), 1);
+                    final Ring nvl = p.ring("nvl ring rank " + d + " <- forwarder rank " + f + ", " + channel(c),
+                        scaled(cfg.nvlRecvTokens(), c), total, k.flag(f, d), k.flag(d, f), 1);
                     final Lane lane = new Lane();
                     for (int i = 0; i < nodes; i++) {
                         final int s = shape.rankOf(i, l);
-                        final int n = t.nodeTokens(s, j, c);
+                        final int n = nodeTokens(s, j, c);
                         Stream.builder(p, "forwarder rank " + f + " ch " + c + " node " + i + " -> rank " + d, f, n)
                             .input(rdma[(s * nodes + j) * ch + c], n)
-                            .output(nvl, t.tokens(s, d, c), rec, k.nvl(fwd, f, d), k.nvlLatency(f, d))
-                            .chunk(cfg.nvlChunkTokens(), true).lane(lane).build();
+                            .output(nvl, tokens(s, d, c), rec, k.nvl(fwd, f, d), k.nvlLatency(f, d))
+                            .chunk(scaled(cfg.nvlChunkTokens(), c), true).lane(lane).build();
                     }
                     Stream.builder(p, "nvl receiver rank " + d + " ch " + c + " <- forwarder rank " + f, d, total)
-                        .input(nvl, total).read(p.path(k.sm(d, c, "rdma-sender+nvl-receiver", 1)), rec).build();
+                        .input(nvl, total).read(p.path(sm(d, c, "rdma-sender+nvl-receiver")), rec).build();
                 }
             }
         }
@@ -156,21 +210,20 @@ final class NormalPipelines {
         final int r = shape.ranks();
         final int nodes = shape.nodes();
         final int g = shape.gpusPerNode();
-        final int sub = Math.max(1, cfg.nvlRecvTokens() / nodes);
         // final reducers first: their RDMA rings are the forwarders' outputs
         final Ring[] rdma = new Ring[r * nodes * ch];
         for (int s = 0; s < r; s++) {
             final int i = shape.nodeOf(s);
             for (int c = 0; c < ch; c++) {
-                final int tokens = Cluster.channelTokens(t.tokens(s), ch, c);
+                final int tokens = channelTokens(s, c);
                 final Stream.Builder reducer = Stream.builder(p, "final reducer rank " + s + " ch " + c, s, tokens)
-                    .read(p.path(k.sm(s, c, "nvl-sender+rdma-receiver", 1)), row);
+                    .read(p.path(sm(s, c, "nvl-sender+rdma-receiver")), row);
                 for (int j = 0; j < nodes; j++) {
-                    final int n = t.nodeTokens(s, j, c);
+                    final int n = nodeTokens(s, j, c);
                     final boolean local = j == i;
-                    final Ring ring = p.ring("combine rdma ring rank " + s + " <- node " + j + ", channel " + c,
-                        cfg.rdmaRecvTokens(), n, local ? k.localFlagPs : 0, local ? k.localFlagPs : k.rdmaPs,
-                        cfg.rdmaChunkTokens());
+                    final Ring ring = p.ring("combine rdma ring rank " + s + " <- node " + j + ", " + channel(c),
+                        scaled(cfg.rdmaRecvTokens(), c), n, local ? k.localFlagPs : 0, local ? k.localFlagPs : k.rdmaPs,
+                        scaled(cfg.rdmaChunkTokens(), c));
                     rdma[(s * nodes + j) * ch + c] = ring;
                     reducer.input(ring, n);
                 }
@@ -188,25 +241,25 @@ final class NormalPipelines {
             for (int j = 0; j < nodes; j++) {
                 final int f = shape.rankOf(j, l);
                 for (int c = 0; c < ch; c++) {
-                    final int n = t.nodeTokens(s, j, c);
+                    final int n = nodeTokens(s, j, c);
                     final Stream.Builder fwd = Stream.builder(p, "forwarder rank " + f + " ch " + c + " -> rank " + s,
-                        f, n).read(p.path(k.sm(f, c, "forwarder", 1)), rec);
+                        f, n).read(p.path(sm(f, c, "forwarder")), rec);
                     for (int m = 0; m < g; m++) {
                         final int d = shape.rankOf(j, m);
-                        final int rows = t.tokens(s, d, c);
-                        final Ring nvl = p.ring("combine nvl ring rank " + f + " <- rank " + d + ", channel " + c
-                            + ", source node " + i, sub, rows, k.flag(d, f), k.flag(f, d), 1);
+                        final int rows = tokens(s, d, c);
+                        final Ring nvl = p.ring("combine nvl ring rank " + f + " <- rank " + d + ", " + channel(c)
+                            + ", source node " + i, scaled(Math.max(1, cfg.nvlRecvTokens() / nodes), c), rows, k.flag(d, f), k.flag(f, d), 1);
                         Stream.builder(p, "combine sender rank " + d + " ch " + c + " -> forwarder rank " + f
                                 + " for rank " + s, d, rows)
-                            .output(nvl, rows, rec, k.nvl(k.sm(d, c, "nvl-sender+rdma-receiver", 1), d, f),
+                            .output(nvl, rows, rec, k.nvl(sm(d, c, "nvl-sender+rdma-receiver"), d, f),
                                 k.nvlLatency(d, f))
-                            .chunk(cfg.nvlChunkTokens(), true).lane(lanes[(d * g + l) * ch + c]).build();
+                            .chunk(scaled(cfg.nvlChunkTokens(), c), true).lane(lanes[(d * g + l) * ch + c]).build();
                         fwd.input(nvl, rows);
                     }
                     final boolean local = j == i;
-                    final Path path = local ? p.path(k.sm(f, c, "forwarder", 1)) : k.rdma(-1, f, s, 0);
+                    final Path path = local ? p.path(sm(f, c, "forwarder")) : k.rdma(-1, f, s, 0);
                     fwd.output(rdma[(s * nodes + j) * ch + c], n, rec, path, local ? 0 : k.rdmaPs)
-                        .chunk(cfg.rdmaChunkTokens(), true).build();
+                        .chunk(scaled(cfg.rdmaChunkTokens(), c), true).build();
                 }
             }
         }

@@ -139,4 +139,42 @@ class DesModelTest {
                         "capacity 4 tokens", "waits for 8 free slots", "Fix:");
                 }));
     }
+
+    @Test
+    void shouldKeepBytesAndTimesWhenChannelsAreSimulatedInGroups() {
+        // 4 nodes x 8 GPUs, 12 channels: the size at which DesModel starts grouping channels
+        final Topology shape = new Topology(4, 8);
+        final KernelConfig cfg = new KernelConfig(24, 6, 256, 6, 128);
+        final List<HostTensor> topk = topk(new SplittableRandom(11), 32, 384, 8, 128);
+        final ResolvedTopology hw = dev.ep4j.sim.timing.Study.withNodes(BASE, 4);
+        for (final OpKind op : List.of(OpKind.DISPATCH, OpKind.COMBINE)) {
+            final TimingCase c = new TimingCase(hw, shape, op, cfg, 7168, 8, op == OpKind.DISPATCH, false,
+                Traffic.of(shape, cfg.channels(), 128, topk), null, 0);
+            assertThat(DesModel.channelGroup(c)).isEqualTo(3);
+            final Pipeline every = DesModel.simulate(c, 1, DesModel.COARSE_STEPS);
+            final Pipeline grouped = DesModel.simulate(c, 3, DesModel.COARSE_STEPS);
+            assertThat(grouped.rings()).hasSize(every.rings().size() / 3);
+            long published = 0;
+            for (final Ring ring : grouped.rings()) {
+                assertThat(ring.maxOccupancy()).as(ring.name()).isLessThanOrEqualTo(ring.capacity());
+                assertThat(ring.tailSeen()).as(ring.name()).isEqualTo(ring.expected());
+                published += ring.published();
+            }
+            assertThat(published).as("tokens through the rings, %s", op)
+                .isEqualTo(every.rings().stream().mapToLong(Ring::published).sum());
+            final long a = max(every.rankEndPs());
+            final long b = max(grouped.rankEndPs());
+            assertThat((double) b).as("%s: grouped %d ps vs every channel %d ps", op, b, a)
+                .isCloseTo(a, org.assertj.core.data.Percentage.withPercentage(5));
+            assertThat(new DesModel().predict(c).timeUs()).isGreaterThanOrEqualTo(AnalyticalModel.bound(c).boundUs());
+        }
+    }
+
+    private static long max(final long[] values) {
+        long m = 0;
+        for (final long v : values) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
 }
