@@ -34,13 +34,14 @@ import java.util.Map;
  * <ul>
  *   <li>each stream moves its tokens in at most about {@value #COARSE_STEPS} chunks (never more than half a ring); this
  *       lengthens pipeline fill and drain by a few chunks, a small share of kernels that long;</li>
- *   <li>normal kernels simulate groups of channels as one ({@link #channelGroup}): a group of {@code k} channels is one
+ *   <li>normal kernels simulate groups of channels as one ({@link #channelGroup}; at most {@value #CHANNEL_RANKS}
+ *       (rank, channel) pipelines by default): a group of {@code k} channels is one
  *       pipeline with {@code k} SMs of copy throughput, {@code k} times the ring slots and chunk, and the summed
  *       routing counts of its channels. DeepEP's channels are identical pipelines over equal token ranges, so they
  *       advance nearly in step and a group behaves like its members side by side; what is lost is their small
  *       mutual skew. The cost of equal-share rate updates grows with the product of transfers and concurrent flows
- *       per port, so grouping is what makes EP64 fast (~1.5 s for dispatch + combine instead of ~33 s; the kernel
- *       times move by ≤ 1 % on the default study, docs/perf/sim-speed.md).</li>
+ *       per port, so grouping is what makes EP64 fast (~1 s for dispatch + combine instead of ~28 s; the kernel
+ *       times of the default study's EP32/EP64 rows move by +0.8, −0.3, +2.7 and −0.7 %, docs/perf/sim-speed.md).</li>
  * </ul>
  *
  * <p><b>Size limit.</b> Normal kernels above {@value #MAX_NORMAL_RANKS} ranks throw
@@ -49,7 +50,7 @@ import java.util.Map;
  *
  * <p>Topologies of ranks sharing one GPU ({@code sharedGpu}) are not modelled here either (same fallback).
  *
- * <p>Stateless: every call builds its own simulation; thread-safe, one instance serves parallel sweeps.
+ * <p>Immutable: every call builds its own simulation; thread-safe, one instance serves parallel sweeps.
  * A configuration that cannot make progress throws {@link DeadlockException} naming the ring.
  */
 public final class DesModel implements TimingModel {
@@ -63,6 +64,28 @@ public final class DesModel implements TimingModel {
     public static final int MAX_NORMAL_RANKS = 256;
     private static final List<String> CLASSES = List.of(Accounting.NVLINK, Accounting.RDMA, Accounting.PCIE,
         Accounting.SM);
+
+    private final int channelRanks;
+
+    /** The default model: channels grouped to at most {@value #CHANNEL_RANKS} (rank, channel) pipelines. */
+    public DesModel() {
+        this(CHANNEL_RANKS);
+    }
+
+    /**
+     * A model with another channel-grouping budget (speed against fidelity; benchmarks compare them).
+     *
+     * @param channelRanks coarsened normal kernels simulate at most about this many (rank, channel) pipelines; a value
+     *                     of at least {@code ranks × channels} simulates every channel.
+     * @throws IllegalArgumentException when not positive.
+     */
+    public DesModel(final int channelRanks) {
+        if (channelRanks < 1) {
+            throw new IllegalArgumentException("channelRanks=" + channelRanks + " must be >= 1 (use a value of at"
+                + " least ranks x channels to simulate every channel)");
+        }
+        this.channelRanks = channelRanks;
+    }
 
     @Override
     public String name() {
@@ -85,7 +108,7 @@ public final class DesModel implements TimingModel {
             throw new UnsupportedOperationException("normal kernels above " + MAX_NORMAL_RANKS + " ranks were not"
                 + " measured with the discrete-event model in this version");
         }
-        final Pipeline p = simulate(c);
+        final Pipeline p = simulate(c, channelRanks);
         final int r = c.shape().ranks();
         final long fixedPs = fixedPs(c);
         final double[] rankUs = new double[r];
@@ -136,20 +159,25 @@ public final class DesModel implements TimingModel {
      * @throws DeadlockException when the kernel cannot make progress.
      */
     static Pipeline simulate(final TimingCase c) {
+        return simulate(c, CHANNEL_RANKS);
+    }
+
+    private static Pipeline simulate(final TimingCase c, final int channelRanks) {
         final boolean exact = c.shape().ranks() <= EXACT_MAX_RANKS;
-        return simulate(c, exact ? 1 : channelGroup(c), exact ? 0 : COARSE_STEPS);
+        return simulate(c, exact ? 1 : channelGroup(c, channelRanks), exact ? 0 : COARSE_STEPS);
     }
 
     /**
-     * @param c a coarsened normal kernel.
-     * @return real channels simulated as one: {@code ceil(C / max(1, CHANNEL_RANKS / R))}.
+     * @param c            a coarsened normal kernel.
+     * @param channelRanks the grouping budget.
+     * @return real channels simulated as one: {@code ceil(C / max(1, channelRanks / R))}.
      */
-    static int channelGroup(final TimingCase c) {
+    static int channelGroup(final TimingCase c, final int channelRanks) {
         if (c.traffic() == null) {
             return 1;
         }
         final int channels = c.traffic().channels();
-        final int simulated = Math.max(1, Math.min(channels, CHANNEL_RANKS / c.shape().ranks()));
+        final int simulated = Math.max(1, Math.min(channels, channelRanks / c.shape().ranks()));
         return -Math.floorDiv(-channels, simulated);
     }
 

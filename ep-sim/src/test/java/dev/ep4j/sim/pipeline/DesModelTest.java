@@ -150,7 +150,7 @@ class DesModelTest {
         for (final OpKind op : List.of(OpKind.DISPATCH, OpKind.COMBINE)) {
             final TimingCase c = new TimingCase(hw, shape, op, cfg, 7168, 8, op == OpKind.DISPATCH, false,
                 Traffic.of(shape, cfg.channels(), 128, topk), null, 0);
-            assertThat(DesModel.channelGroup(c)).isEqualTo(3);
+            assertThat(DesModel.channelGroup(c, DesModel.CHANNEL_RANKS)).isEqualTo(3);
             final Pipeline every = DesModel.simulate(c, 1, DesModel.COARSE_STEPS);
             final Pipeline grouped = DesModel.simulate(c, 3, DesModel.COARSE_STEPS);
             assertThat(grouped.rings()).hasSize(every.rings().size() / 3);
