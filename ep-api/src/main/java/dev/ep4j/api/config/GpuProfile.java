@@ -139,4 +139,35 @@ public record GpuProfile(
         Check.id(TYPE, "pcieProfileId", pcieProfileId);
         sources = Check.sources(TYPE, sources);
     }
+
+    /**
+     * @param gbps a new {@code nvlinkEffectiveBandwidthGBps}.
+     * @return this profile with it (validated as on loading).
+     */
+    public GpuProfile withNvlinkEffectiveBandwidthGBps(final double gbps) {
+        return with(gbps, smCopyThroughputGBps, lowLatencyKernelFixedNs);
+    }
+
+    /**
+     * @param gbps a new {@code smCopyThroughputGBps}.
+     * @return this profile with it (validated as on loading).
+     */
+    public GpuProfile withSmCopyThroughputGBps(final double gbps) {
+        return with(nvlinkEffectiveBandwidthGBps, gbps, lowLatencyKernelFixedNs);
+    }
+
+    /**
+     * @param ns a new {@code lowLatencyKernelFixedNs}.
+     * @return this profile with it (validated as on loading).
+     */
+    public GpuProfile withLowLatencyKernelFixedNs(final double ns) {
+        return with(nvlinkEffectiveBandwidthGBps, smCopyThroughputGBps, ns);
+    }
+
+    private GpuProfile with(final double nvl, final double sm, final double llFixed) {
+        return new GpuProfile(kind, id, name, smCount, memoryGiB, hbmBandwidthGBps, nvlinkGeneration, nvlinkLinks,
+            nvlinkBandwidthGBps, nvl, nvlinkDomainMaxGpus, nvSwitch, nvlinkDataLatencyNs, nvlinkFlagLatencyNs,
+            localFlagLatencyNs, sm, kernelLaunchNs, launchToHostFlagNs, normalKernelFixedNs, llFixed, pcieProfileId,
+            sources);
+    }
 }

@@ -7,7 +7,10 @@ package dev.ep4j.api.routing;
  * <p>Immutable and thread-safe.
  */
 public enum RoutingKind {
-    /** Top-k of i.i.d. scores per (token, expert), distributed as DeepEP's {@code |N(0,1)| + 1} ranking (see {@link Routing}). */
+    /**
+     * Top-k of i.i.d. scores per (token, expert), ranked as DeepEP's {@code |N(0,1)| + 1} would be (see
+     * {@link Routing}).
+     */
     UNIFORM,
     /**
      * Group-limited (node-limited) gating, as DeepEP's internode test: only the experts of the best

@@ -144,14 +144,13 @@ public final class Calibration {
     }
 
     private static ResolvedTopology with(final ResolvedTopology hw, final double nvlGBps, final double llFixedNs) {
-        final GpuProfile g = hw.gpu();
-        final double nvl = Double.isNaN(nvlGBps) ? g.nvlinkEffectiveBandwidthGBps() : nvlGBps;
-        final double ll = Double.isNaN(llFixedNs) ? g.lowLatencyKernelFixedNs() : llFixedNs;
-        final GpuProfile p = new GpuProfile(g.kind(), g.id(), g.name(), g.smCount(), g.memoryGiB(),
-            g.hbmBandwidthGBps(), g.nvlinkGeneration(), g.nvlinkLinks(), g.nvlinkBandwidthGBps(), nvl,
-            g.nvlinkDomainMaxGpus(), g.nvSwitch(), g.nvlinkDataLatencyNs(), g.nvlinkFlagLatencyNs(),
-            g.localFlagLatencyNs(), g.smCopyThroughputGBps(), g.kernelLaunchNs(), g.launchToHostFlagNs(),
-            g.normalKernelFixedNs(), ll, g.pcieProfileId(), g.sources());
+        GpuProfile p = hw.gpu();
+        if (!Double.isNaN(nvlGBps)) {
+            p = p.withNvlinkEffectiveBandwidthGBps(nvlGBps);
+        }
+        if (!Double.isNaN(llFixedNs)) {
+            p = p.withLowLatencyKernelFixedNs(llFixedNs);
+        }
         return new ResolvedTopology(hw.topology(), p, hw.gpuPcie(), hw.nic(), hw.nicPcie());
     }
 

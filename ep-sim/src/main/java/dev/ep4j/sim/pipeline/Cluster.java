@@ -62,10 +62,11 @@ final class Cluster {
      * @param rank    a rank.
      * @param channel a channel.
      * @param role    the SM's role, e.g. "sender".
-     * @param blocks  SMs pooled in this resource (1 for one channel's SM).
+     * @param blocks  SMs pooled in this resource (1 for one channel's SM; fractional for a group of channels, see
+     *                {@link NormalPipelines}).
      * @return the SM resource.
      */
-    int sm(final int rank, final int channel, final String role, final int blocks) {
+    int sm(final int rank, final int channel, final String role, final double blocks) {
         final String name = "gpu" + rank + " sm " + (channel >= 0 ? "ch" + channel + " " : "") + role;
         return p.resource(name, ResourceKind.SM_COPY, Accounting.SM, rank, smBps * blocks, 0);
     }

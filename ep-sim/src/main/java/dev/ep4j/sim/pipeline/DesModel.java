@@ -34,19 +34,21 @@ import java.util.Map;
  * <ul>
  *   <li>each stream moves its tokens in at most about {@value #COARSE_STEPS} chunks (never more than half a ring); this
  *       lengthens pipeline fill and drain by a few chunks, a small share of kernels that long;</li>
- *   <li>normal kernels simulate groups of channels as one ({@link #channelGroup}; at most {@value #CHANNEL_RANKS}
- *       (rank, channel) pipelines by default): a group of {@code k} channels is one
- *       pipeline with {@code k} SMs of copy throughput, {@code k} times the ring slots and chunk, and the summed
- *       routing counts of its channels. DeepEP's channels are identical pipelines over equal token ranges, so they
- *       advance nearly in step and a group behaves like its members side by side; what is lost is their small
- *       mutual skew. The cost of equal-share rate updates grows with the product of transfers and concurrent flows
- *       per port, so grouping is what makes EP64 fast (~1 s for dispatch + combine instead of ~28 s; the kernel
- *       times of the default study's EP32/EP64 rows move by +0.8, −0.3, +2.7 and −0.7 %, docs/perf/sim-speed.md).</li>
+ *   <li>normal kernels simulate groups of channels as one ({@link #channelGroup}; about
+ *       {@code max(}{@value #CHANNEL_RANKS}{@code , R)} (rank, channel) pipelines by default): a group of {@code k}
+ *       channels is one pipeline with the group's SMs (sized so that it never beats its busiest channel), {@code k}
+ *       times the ring slots and chunk, and the summed routing counts of its channels. DeepEP's channels are
+ *       identical pipelines over equal token ranges, so they advance nearly in step and a group behaves like its
+ *       members side by side; what is lost is their small mutual skew. The cost of equal-share rate updates grows
+ *       with the product of transfers and concurrent flows per port, so grouping is what makes EP64 fast (~1 s for
+ *       dispatch + combine instead of ~30 s; the kernel times of the default study's EP32/EP64 rows move by +0.8,
+ *       −0.3, +2.7 and −0.7 %, docs/perf/sim-speed.md).</li>
  * </ul>
  *
  * <p><b>Size limit.</b> Normal kernels above {@value #MAX_NORMAL_RANKS} ranks throw
- * {@link UnsupportedOperationException} (EP256 dispatch + combine takes ~6 s on one core of the CI machine, and larger
- * ones were not measured); the scenario runner then uses the analytical tier and says so in the row's note.
+ * {@link UnsupportedOperationException} (EP256 dispatch + combine takes ~6 s on one core of the 2-core dev machine,
+ * and larger ones were not measured); the scenario runner then uses the analytical tier and says so in the row's
+ * note.
  *
  * <p>Topologies of ranks sharing one GPU ({@code sharedGpu}) are not modelled here either (same fallback).
  *
@@ -58,7 +60,7 @@ public final class DesModel implements TimingModel {
     public static final int EXACT_MAX_RANKS = 16;
     /** Steps per stream of coarsened kernels. */
     public static final int COARSE_STEPS = 8;
-    /** Coarsened normal kernels simulate at most this many (rank, channel) pipelines: channels are grouped. */
+    /** Coarsened normal kernels simulate about this many (rank, channel) pipelines (at least one per rank). */
     public static final int CHANNEL_RANKS = 128;
     /** Largest normal-mode kernel simulated event by event; larger ones are left to the analytical tier. */
     public static final int MAX_NORMAL_RANKS = 256;
@@ -198,7 +200,8 @@ public final class DesModel implements TimingModel {
         switch (c.op()) {
             case DISPATCH:
             case COMBINE: {
-                final NormalPipelines n = new NormalPipelines(k, c.traffic(), c.config(), rec, c.hidden(), group);
+                final NormalPipelines n = new NormalPipelines(k, c.traffic(), c.config(), rec, c.hidden(),
+                    group == 1 ? Map.of() : Accounting.smChannelBytes(c), group);
                 final boolean inter = c.shape().nodes() > 1;
                 if (c.op() == OpKind.DISPATCH) {
                     if (inter) {

@@ -5,10 +5,15 @@ import dev.ep4j.api.topology.Topology;
 import dev.ep4j.sim.net.Path;
 import dev.ep4j.sim.timing.Accounting;
 import dev.ep4j.sim.timing.Traffic;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Builds the normal (high-throughput) kernels as streams over rings (semantics.md §4–§5; simulator.md §5.5). Every
  * channel {@code c} of a rank owns two SMs; ring capacities and chunk sizes come from the case's {@link KernelConfig}.
+ * With a channel group {@code k > 1} (large kernels, {@link DesModel}) each simulated channel stands for {@code k}
+ * real ones: summed routing counts, {@code k} times the ring slots and chunk, and per role an SM pool of
+ * {@code Σ bytes / max bytes} SMs over its real channels; ring names then say {@code "channels a-b"}.
  *
  * <ul>
  *   <li><b>Intranode dispatch:</b> the sender SM of (s, c) runs one stream per destination d (its warps are split
@@ -47,11 +52,16 @@ final class NormalPipelines {
     private final long rec;
     private final long row;
 
+    /** Per SM role, bytes[rank][real channel] ({@link Accounting#smChannelBytes}). */
+    private final Map<String, long[][]> smLoads;
+
     /**
-     * @param group real channels simulated as one (1 simulates every channel; see {@link DesModel}).
+     * @param smLoads the kernel's SM bytes per role, rank and real channel.
+     * @param group   real channels simulated as one (1 simulates every channel; see {@link DesModel}).
      */
     NormalPipelines(final Cluster k, final Traffic t, final KernelConfig cfg, final long recordBytes,
-        final int hidden, final int group) {
+        final int hidden, final Map<String, long[][]> smLoads, final int group) {
+        this.smLoads = smLoads;
         this.k = k;
         this.p = k.p;
         this.t = t;
@@ -95,9 +105,23 @@ final class NormalPipelines {
         return sum;
     }
 
-    /** @return the SM of role for simulated channel c (one SM per real channel in it). */
+    /**
+     * The SM of a role for simulated channel c: one SM per real channel in it, as a pool of {@code Σ bytes / max
+     * bytes} SMs over the group's channels (its real channels' SM bytes for that role), so that the pool can never
+     * finish before the group's busiest channel would on its own SM — the analytical bound's SM term.
+     */
     private int sm(final int rank, final int c, final String role) {
-        return k.sm(rank, c, role, width(c));
+        if (group == 1) {
+            return k.sm(rank, c, role, 1);
+        }
+        final long[][] loads = Objects.requireNonNull(smLoads.get(role), role);
+        long sum = 0;
+        long max = 0;
+        for (int x = c * group, end = x + width(c); x < end; x++) {
+            sum += loads[rank][x];
+            max = Math.max(max, loads[rank][x]);
+        }
+        return k.sm(rank, c, role, max == 0 ? width(c) : (double) sum / max);
     }
 
     /** @return a per-channel token count (ring slots, chunk) scaled to simulated channel c. */
@@ -107,7 +131,8 @@ final class NormalPipelines {
 
     /** @return the ring-name suffix of simulated channel c. */
     private String channel(final int c) {
-        return group == 1 ? "channel " + c : "channels " + c * group + "-" + (c * group + width(c) - 1);
+        return group == 1 ? "channel " + c : "channels " + c * group + "-" + (c * group + width(c) - 1) + " ("
+            + width(c) + " channels simulated as one: slots and chunks are " + width(c) + "x a channel's)";
     }
 
     void intranodeDispatch() {
@@ -248,7 +273,8 @@ final class NormalPipelines {
                         final int d = shape.rankOf(j, m);
                         final int rows = tokens(s, d, c);
                         final Ring nvl = p.ring("combine nvl ring rank " + f + " <- rank " + d + ", " + channel(c)
-                            + ", source node " + i, scaled(Math.max(1, cfg.nvlRecvTokens() / nodes), c), rows, k.flag(d, f), k.flag(f, d), 1);
+                            + ", source node " + i, scaled(Math.max(1, cfg.nvlRecvTokens() / nodes), c), rows,
+                            k.flag(d, f), k.flag(f, d), 1);
                         Stream.builder(p, "combine sender rank " + d + " ch " + c + " -> forwarder rank " + f
                                 + " for rank " + s, d, rows)
                             .output(nvl, rows, rec, k.nvl(sm(d, c, "nvl-sender+rdma-receiver"), d, f),

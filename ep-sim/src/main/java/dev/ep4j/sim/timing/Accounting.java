@@ -174,7 +174,33 @@ public final class Accounting {
      * @return the loads.
      */
     public static List<ResourceLoad> loads(final TimingCase c) {
+        return run(new Acc(c)).emit();
+    }
+
+    /**
+     * The SM bytes of every channel of a normal kernel, per role (the loads of which {@link #loads} keeps the busiest
+     * channel).
+     *
+     * @param c a normal-mode kernel.
+     * @return per role name, {@code bytes[rank][channel]}, in role order.
+     * @throws IllegalArgumentException for a low-latency kernel (its SMs are pools, not channels).
+     */
+    public static java.util.Map<String, long[][]> smChannelBytes(final TimingCase c) {
+        if (c.traffic() == null) {
+            throw new IllegalArgumentException(c.op() + " has no channels");
+        }
         final Acc a = new Acc(c);
+        a.perChannel = new long[2][c.shape().ranks()][c.traffic().channels()];
+        run(a);
+        final java.util.Map<String, long[][]> out = new java.util.LinkedHashMap<>();
+        for (int role = 0; role < 2; role++) {
+            out.put(a.smRoles[role], a.perChannel[role]);
+        }
+        return out;
+    }
+
+    private static Acc run(final Acc a) {
+        final TimingCase c = a.c;
         switch (c.op()) {
             case DISPATCH:
                 if (c.shape().nodes() == 1) {
@@ -193,7 +219,7 @@ public final class Accounting {
             default:
                 a.lowLatency(c.op() == OpKind.LL_COMBINE);
         }
-        return a.emit();
+        return a;
     }
 
     /**
@@ -233,6 +259,8 @@ public final class Accounting {
         private final String[] smRoles = new String[2];
         /** Whole-kernel SM pools (low-latency): bytes and the blocks sharing them, per rank and role. */
         private final int[] poolBlocks = new int[2];
+        /** When not null, every channel's bytes per role and rank ({@link #smChannelBytes}). */
+        private long[][][] perChannel;
 
         Acc(final TimingCase c) {
             this.c = c;
@@ -300,6 +328,9 @@ public final class Accounting {
 
         /** Records channel {@code ch}'s bytes of one role on one rank when it is the busiest so far. */
         private void channel(final int role, final int rank, final int ch, final long bytes) {
+            if (perChannel != null) {
+                perChannel[role][rank][ch] = bytes;
+            }
             if (bytes > smBytes[role][rank]) {
                 smBytes[role][rank] = bytes;
                 smChannel[role][rank] = ch;

@@ -142,7 +142,7 @@ class DesModelTest {
 
     @Test
     void shouldKeepBytesAndTimesWhenChannelsAreSimulatedInGroups() {
-        // 4 nodes x 8 GPUs, 12 channels: the size at which DesModel starts grouping channels
+        // 4 nodes x 8 GPUs, 12 channels: DesModel simulates them in 4 groups of 3
         final Topology shape = new Topology(4, 8);
         final KernelConfig cfg = new KernelConfig(24, 6, 256, 6, 128);
         final List<HostTensor> topk = topk(new SplittableRandom(11), 32, 384, 8, 128);
@@ -167,6 +167,32 @@ class DesModelTest {
             assertThat((double) b).as("%s: grouped %d ps vs every channel %d ps", op, b, a)
                 .isCloseTo(a, org.assertj.core.data.Percentage.withPercentage(5));
             assertThat(new DesModel().predict(c).timeUs()).isGreaterThanOrEqualTo(AnalyticalModel.bound(c).boundUs());
+        }
+    }
+
+    @Test
+    void shouldNotBeatTheBoundWhenGroupedChannelsAreSmBound() {
+        // SMs 100x slower than the shipped profile: the busiest channel's SM is the bound, and a group of channels
+        // must not finish sooner by sharing its SMs (the group's pool is sized to its busiest channel)
+        final Topology shape = new Topology(4, 8);
+        final ResolvedTopology base = dev.ep4j.sim.timing.Study.withNodes(BASE, 4);
+        final ResolvedTopology slowSm = new ResolvedTopology(base.topology(),
+            base.gpu().withSmCopyThroughputGBps(base.gpu().smCopyThroughputGBps() / 100), base.gpuPcie(), base.nic(),
+            base.nicPcie());
+        final SplittableRandom rnd = new SplittableRandom(13);
+        for (int i = 0; i < 6; i++) {
+            // uneven channels: T not a multiple of the channel count
+            final int tokens = 100 + rnd.nextInt(300);
+            final KernelConfig cfg = new KernelConfig(2 * (5 + rnd.nextInt(8)), 6, 256, 6, 128);
+            final List<HostTensor> topk = topk(rnd, 32, tokens, 8, 128);
+            final OpKind op = i % 2 == 0 ? OpKind.DISPATCH : OpKind.COMBINE;
+            final TimingCase c = new TimingCase(slowSm, shape, op, cfg, 7168, 8, op == OpKind.DISPATCH, false,
+                Traffic.of(shape, cfg.channels(), 128, topk), null, 0);
+            assertThat(DesModel.channelGroup(c, DesModel.CHANNEL_RANKS)).isGreaterThan(1);
+            final dev.ep4j.sim.timing.AnalyticalBound bound = AnalyticalModel.bound(c);
+            assertThat(bound.bottleneck()).isEqualTo("sm");
+            assertThat(new DesModel().predict(c).timeUs()).as("%s, %d tokens, %d SMs", op, tokens, cfg.numSms())
+                .isGreaterThanOrEqualTo(bound.boundUs() - 1e-6);
         }
     }
 

@@ -70,8 +70,8 @@ class CalibrationReportTest {
         assertThat(find("normal", 32, "combine").bottleneck()).isEqualTo("rdma");
         // EP16 (2 nodes): DeepEP labels its figure "RDMA" bandwidth, but half of the (token, node) pairs stay on the
         // own node while every GPU receives ~1.23x the tokens of EP8 over NVLink (6.45 vs 5.25 destination GPUs per
-        // token, 16 sources): NVLink ingress needs ~1.1 ms against ~0.63 ms of NIC time, so by the bandwidth bound
-        // NVLink binds; at 43 GB/s measured the NIC runs at ~45 % of 48.5 GB/s, NVLink at ~77 % of 160 GB/s.
+        // token, 16 sources): NVLink ingress needs ~1.3 ms at the calibrated NVLink rate against ~0.63 ms of NIC time,
+        // so by the bandwidth bound NVLink binds; at the measured 43 GB/s the NICs run at ~45 % of 48.5 GB/s.
         final TimingResult ep16 = find("normal", 16, "dispatch");
         assertThat(ep16.bottleneck()).isEqualTo("nvlink");
         assertThat(ep16.utilisation().get("rdma")).isBetween(0.4, 0.7);

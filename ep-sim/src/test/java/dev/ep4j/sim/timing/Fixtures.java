@@ -34,12 +34,7 @@ final class Fixtures {
      */
     static ResolvedTopology hardware(final int nodes, final int gpusPerNode) {
         final ResolvedTopology base = Configs.resolveTopology(Configs.defaultRoot(), "h800-8x2-cx7");
-        final GpuProfile g = base.gpu();
-        final GpuProfile gpu = new GpuProfile(g.kind(), g.id(), g.name(), g.smCount(), g.memoryGiB(),
-            g.hbmBandwidthGBps(), g.nvlinkGeneration(), g.nvlinkLinks(), g.nvlinkBandwidthGBps(), NVL,
-            g.nvlinkDomainMaxGpus(), g.nvSwitch(), g.nvlinkDataLatencyNs(), g.nvlinkFlagLatencyNs(),
-            g.localFlagLatencyNs(), SM, g.kernelLaunchNs(), g.launchToHostFlagNs(),
-            g.normalKernelFixedNs(), g.lowLatencyKernelFixedNs(), g.pcieProfileId(), g.sources());
+        final GpuProfile gpu = base.gpu().withNvlinkEffectiveBandwidthGBps(NVL).withSmCopyThroughputGBps(SM);
         final NicProfile n = base.nic();
         final NicProfile nic = new NicProfile(n.kind(), n.id(), n.name(), n.transport(), n.lineRateGbps(), NIC,
             n.messageRatePerSec(), n.latencyNs(), n.pcieProfileId(), n.sources());
