@@ -94,6 +94,8 @@ public final class Network {
     private final List<ResourceSpec> specs = new ArrayList<>();
     private int resourceCount;
     private long[] resCap = new long[16];
+    /** Equal share {@code resCap / resFlows}, refreshed for the dirty resources at each equal-share settle. */
+    private long[] resShare = new long[16];
     private long[] resMsgRate = new long[16];
     private long[] resMsgIntQ = new long[16];
     private long[] resMsgIntR = new long[16];
@@ -956,8 +958,12 @@ public final class Network {
                 }
             }
         }
+        // every change of a resource's flow count marks it dirty, so the shares of the others are still current
+        final long[] shares = resShare;
         for (int i = 0; i < dirtyCount; i++) {
-            resDirty[dirty[i]] = false;
+            final int r = dirty[i];
+            resDirty[r] = false;
+            shares[r] = resFlows[r] > 0 ? resCap[r] / resFlows[r] : 0L;
         }
         dirtyCount = 0;
         settles++;
@@ -970,7 +976,7 @@ public final class Network {
             int bestHop = 0;
             for (int h = 0; h < len; h++) {
                 final int r = eres[base | h];
-                final long share = resCap[r] / resFlows[r];
+                final long share = shares[r];
                 if (share < best) {
                     best = share;
                     bestHop = h;
@@ -1202,6 +1208,7 @@ public final class Network {
 
     private void growResources(final int cap) {
         resCap = Arrays.copyOf(resCap, cap);
+        resShare = Arrays.copyOf(resShare, cap);
         resMsgRate = Arrays.copyOf(resMsgRate, cap);
         resMsgIntQ = Arrays.copyOf(resMsgIntQ, cap);
         resMsgIntR = Arrays.copyOf(resMsgIntR, cap);

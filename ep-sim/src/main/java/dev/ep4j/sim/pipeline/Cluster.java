@@ -139,7 +139,9 @@ final class Cluster {
             hops[k++] = p.resource("nic" + b + " pcie-rx", ResourceKind.PCIE, Accounting.PCIE, dst, nicPcie, 0);
             hops[k++] = p.resource("gpu" + dst + " pcie-rx", ResourceKind.PCIE, Accounting.PCIE, dst, gpuPcie, 0);
         }
-        if (messageBytes > 0 && rate > 0) {
+        // The message-issue limit as a byte rate carries exactly the flows of the NIC's TX port (one message size per
+        // kernel); when it is at least the port's rate it can never be a flow's bottleneck and is left out.
+        if (messageBytes > 0 && rate > 0 && rate * messageBytes < nicBps) {
             hops[k++] = p.resource("nic" + a + " message issue", ResourceKind.NIC_TX, Accounting.RDMA, src,
                 rate * messageBytes, 0);
         }

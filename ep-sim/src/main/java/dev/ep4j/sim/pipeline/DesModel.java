@@ -46,7 +46,7 @@ import java.util.Map;
  * </ul>
  *
  * <p><b>Size limit.</b> Normal kernels above {@value #MAX_NORMAL_RANKS} ranks throw
- * {@link UnsupportedOperationException} (EP256 dispatch + combine takes ~6 s on one core of the 2-core dev machine,
+ * {@link UnsupportedOperationException} (EP256 dispatch + combine takes ~5 s on one core of the 2-core dev machine,
  * and larger ones were not measured); the scenario runner then uses the analytical tier and says so in the row's
  * note.
  *
