@@ -155,12 +155,8 @@ public final class Network {
     private int[] entPrev;
     private double[] entBnBytes;
 
-    // ---- lazy min-heap of resources by fair share (remCap / unfrozen), ties by id ----
-    private long[] heapFloor = new long[16];
-    private long[] heapRem = new long[16];
-    private int[] heapN = new int[16];
-    private int[] heapRes = new int[16];
-    private int heapSize;
+    /** Resources by fair share for progressive filling (max-min settles). */
+    private final ShareHeap heap = new ShareHeap();
 
     private int epoch;
     private long settleEvent = Simulator.NO_EVENT;
@@ -873,10 +869,8 @@ public final class Network {
         //    grows while filling, so a key is a lower bound: a popped entry whose share has grown is pushed again
         //    with its current share, one whose flows are all frozen is dropped. The first up-to-date entry popped is
         //    the resource with the smallest current share (lowest id on ties).
-        heapSize = 0;
-        if (heapRem.length < nr) {
-            growHeap(nr);
-        }
+        final ShareHeap h = heap;
+        h.clear(nr);
         for (int i = 0; i < nr; i++) {
             final int r = compRes[i];
             final long cap = resCap[r];
@@ -884,29 +878,23 @@ public final class Network {
             resRemCap[r] = cap;
             resUnfrozen[r] = n;
             if (n > 0) {
-                final int k = heapSize++;
-                heapFloor[k] = cap / n;
-                heapRem[k] = cap;
-                heapN[k] = n;
-                heapRes[k] = r;
+                h.append(cap, n, r);
             }
         }
-        for (int i = (heapSize >> 1) - 1; i >= 0; i--) {
-            siftDown(i, heapSize);
-        }
-        while (heapSize > 0) {
-            final long share = heapFloor[0];
-            final long rem = heapRem[0];
-            final int n = heapN[0];
-            final int r = heapRes[0];
-            heapPop();
+        h.heapify();
+        while (!h.isEmpty()) {
+            final long share = h.topShare();
+            final long rem = h.topRemaining();
+            final int n = h.topFlows();
+            final int r = h.topResource();
+            h.pop();
             final int curN = resUnfrozen[r];
             if (curN == 0) {
                 continue;
             }
             final long curRem = resRemCap[r];
             if (curN != n || curRem != rem) {
-                heapPush(curRem, curN, r);
+                h.push(curRem, curN, r);
                 continue;
             }
             if (share <= 0L) {
@@ -1028,89 +1016,6 @@ public final class Network {
                 flowEvent[f] = sim.schedule(end, EventClass.NET_LAST_BYTE, internal, f, EV_LAST_BYTE);
             }
         }
-    }
-
-    // ---- lazy resource heap: key (rem/n, id); floor(rem/n) is compared first, the exact fraction on a tie ----
-
-    private boolean before(final int i, final long floor, final long rem, final int n, final int r) {
-        final long fi = heapFloor[i];
-        if (fi != floor) {
-            return fi < floor;
-        }
-        final int c = ExactMath.compareFractions(heapRem[i], heapN[i], rem, n);
-        return c < 0 || (c == 0 && heapRes[i] < r);
-    }
-
-    private void growHeap(final int min) {
-        final int cap = Math.max(min, 2 * heapRem.length);
-        heapFloor = Arrays.copyOf(heapFloor, cap);
-        heapRem = Arrays.copyOf(heapRem, cap);
-        heapN = Arrays.copyOf(heapN, cap);
-        heapRes = Arrays.copyOf(heapRes, cap);
-    }
-
-    private void heapPush(final long rem, final int n, final int r) {
-        if (heapSize == heapRem.length) {
-            growHeap(heapSize + 1);
-        }
-        final long floor = rem / n;
-        int i = heapSize++;
-        while (i > 0) {
-            final int p = (i - 1) >> 1;
-            if (before(p, floor, rem, n, r)) {
-                break;
-            }
-            heapFloor[i] = heapFloor[p];
-            heapRem[i] = heapRem[p];
-            heapN[i] = heapN[p];
-            heapRes[i] = heapRes[p];
-            i = p;
-        }
-        heapFloor[i] = floor;
-        heapRem[i] = rem;
-        heapN[i] = n;
-        heapRes[i] = r;
-    }
-
-    private void heapPop() {
-        final int last = --heapSize;
-        if (last > 0) {
-            heapFloor[0] = heapFloor[last];
-            heapRem[0] = heapRem[last];
-            heapN[0] = heapN[last];
-            heapRes[0] = heapRes[last];
-            siftDown(0, last);
-        }
-    }
-
-    /** Moves the entry at {@code start} down to its place among the first {@code size} entries. */
-    private void siftDown(final int start, final int size) {
-        final long floor = heapFloor[start];
-        final long rem = heapRem[start];
-        final int n = heapN[start];
-        final int r = heapRes[start];
-        int i = start;
-        while (true) {
-            int c = 2 * i + 1;
-            if (c >= size) {
-                break;
-            }
-            if (c + 1 < size && before(c + 1, heapFloor[c], heapRem[c], heapN[c], heapRes[c])) {
-                c++;
-            }
-            if (!before(c, floor, rem, n, r)) {
-                break;
-            }
-            heapFloor[i] = heapFloor[c];
-            heapRem[i] = heapRem[c];
-            heapN[i] = heapN[c];
-            heapRes[i] = heapRes[c];
-            i = c;
-        }
-        heapFloor[i] = floor;
-        heapRem[i] = rem;
-        heapN[i] = n;
-        heapRes[i] = r;
     }
 
     // ---- pools ----
