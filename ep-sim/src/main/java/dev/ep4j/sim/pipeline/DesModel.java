@@ -62,6 +62,8 @@ public final class DesModel implements TimingModel {
     public static final int COARSE_STEPS = 8;
     /** Coarsened normal kernels simulate about this many (rank, channel) pipelines (at least one per rank). */
     public static final int CHANNEL_RANKS = 128;
+    /** Utilisation samples per kernel in the trace (over the analytical bound's duration; more if it runs longer). */
+    static final int TRACE_SAMPLES = 48;
     /** Largest normal-mode kernel simulated event by event; larger ones are left to the analytical tier. */
     public static final int MAX_NORMAL_RANKS = 256;
     private static final List<String> CLASSES = List.of(Accounting.NVLINK, Accounting.RDMA, Accounting.PCIE,
@@ -110,7 +112,10 @@ public final class DesModel implements TimingModel {
             throw new UnsupportedOperationException("normal kernels above " + MAX_NORMAL_RANKS + " ranks were not"
                 + " measured with the discrete-event model in this version");
         }
-        final Pipeline p = simulate(c, channelRanks);
+        final Pipeline p = build(c, channelRanks);
+        final Sampler sampler = trace.enabled() ? new Sampler(p, Math.round(AnalyticalModel.bound(c).boundUs()
+            * Durations.PS_PER_US / TRACE_SAMPLES)) : null;
+        p.run();
         final int r = c.shape().ranks();
         final long fixedPs = fixedPs(c);
         final double[] rankUs = new double[r];
@@ -145,12 +150,13 @@ public final class DesModel implements TimingModel {
         }
         final long logical = Accounting.logicalBytes(c)[slowest];
         final Map<String, Double> phases = AnalyticalModel.phasesUs(c, main);
-        if (trace.enabled()) {
-            trace(trace, phases, rankUs);
+        if (sampler != null) {
+            trace(trace, phases, rankUs, p, sampler, slowest);
         }
         return new TimingResult(TimingModels.DES, AnalyticalModel.mode(c.op()), r, c.shape().nodes(),
             AnalyticalModel.opName(c.op()), main, main > 0 ? logical / (main * 1e3) : 0.0, bottleneck, phases,
-            logical, rankUs, utilisation, p.sim.eventsExecuted(), (System.nanoTime() - started) / 1e6);
+            logical, rankUs, utilisation, p.sim.eventsExecuted() - (sampler == null ? 0 : sampler.events()),
+            (System.nanoTime() - started) / 1e6);
     }
 
     /**
@@ -165,8 +171,15 @@ public final class DesModel implements TimingModel {
     }
 
     private static Pipeline simulate(final TimingCase c, final int channelRanks) {
+        final Pipeline p = build(c, channelRanks);
+        p.run();
+        return p;
+    }
+
+    /** The kernel's pipeline with the default coarsening, not yet run. */
+    private static Pipeline build(final TimingCase c, final int channelRanks) {
         final boolean exact = c.shape().ranks() <= EXACT_MAX_RANKS;
-        return simulate(c, exact ? 1 : channelGroup(c, channelRanks), exact ? 0 : COARSE_STEPS);
+        return build(c, exact ? 1 : channelGroup(c, channelRanks), exact ? 0 : COARSE_STEPS);
     }
 
     /**
@@ -192,6 +205,12 @@ public final class DesModel implements TimingModel {
      * @return the finished pipeline.
      */
     static Pipeline simulate(final TimingCase c, final int group, final int maxSteps) {
+        final Pipeline p = build(c, group, maxSteps);
+        p.run();
+        return p;
+    }
+
+    private static Pipeline build(final TimingCase c, final int group, final int maxSteps) {
         final Pipeline p = new Pipeline(AnalyticalModel.mode(c.op()) + " " + AnalyticalModel.opName(c.op())
             + " on " + c.shape(), c.shape().ranks());
         final Cluster k = new Cluster(p, c);
@@ -220,7 +239,6 @@ public final class DesModel implements TimingModel {
                 new LowLatencyPipeline(k, c.llTraffic(), c.op() == OpKind.LL_COMBINE, rec, c.hidden(),
                     c.hardware().gpu().smCount()).start();
         }
-        p.run();
         return p;
     }
 
@@ -234,15 +252,49 @@ public final class DesModel implements TimingModel {
         return Cluster.ps(ll ? g.lowLatencyKernelFixedNs() : g.normalKernelFixedNs());
     }
 
-    private static void trace(final TraceSink trace, final Map<String, Double> phases, final double[] rankUs) {
+    /**
+     * Rank rows (the phases, the main kernel per rank), then utilisation counters for the slowest rank's resources
+     * (its NVLink, NIC and PCIe ports and its busiest SM) and the busiest resource of every class.
+     */
+    private static void trace(final TraceSink trace, final Map<String, Double> phases, final double[] rankUs,
+        final Pipeline p, final Sampler sampler, final int slowest) {
+        long mainStart = 0;
         for (int x = 0; x < rankUs.length; x++) {
             long t = 0;
             for (final Map.Entry<String, Double> e : phases.entrySet()) {
                 final boolean main = e.getKey().equals("main");
                 final long d = Math.round((main ? rankUs[x] : e.getValue()) * 1e6);
                 trace.span("rank " + x, e.getKey(), t, d);
+                if (main) {
+                    mainStart = t;
+                }
                 t += d;
             }
+        }
+        final java.util.Set<Integer> shown = new java.util.TreeSet<>();
+        final Map<String, Integer> busiest = new LinkedHashMap<>();
+        int slowestSm = -1;
+        for (int x = 0; x < p.resourceCount(); x++) {
+            final String cls = p.resourceClass(x);
+            final double load = p.net.bytesDelivered(x) / (double) p.net.capacity(x);
+            final Integer best = busiest.get(cls);
+            if (best == null || load > p.net.bytesDelivered(best) / (double) p.net.capacity(best)) {
+                busiest.put(cls, x);
+            }
+            if (p.resourceRank(x) == slowest && p.net.bytesDelivered(x) > 0) {
+                if (!cls.equals(Accounting.SM)) {
+                    shown.add(x);
+                } else if (slowestSm < 0 || p.net.bytesDelivered(x) > p.net.bytesDelivered(slowestSm)) {
+                    slowestSm = x;
+                }
+            }
+        }
+        if (slowestSm >= 0) {
+            shown.add(slowestSm);
+        }
+        shown.addAll(busiest.values());
+        for (final int x : shown) {
+            sampler.emit(trace, x, mainStart);
         }
     }
 }

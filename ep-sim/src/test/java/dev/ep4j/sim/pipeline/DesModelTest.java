@@ -196,6 +196,29 @@ class DesModelTest {
         }
     }
 
+    @Test
+    void shouldTraceRanksAndUtilisationWithoutChangingThePrediction() {
+        final SplittableRandom rnd = new SplittableRandom(17);
+        for (final OpKind op : OpKind.values()) {
+            final TimingCase c = random(rnd, op);
+            final dev.ep4j.sim.timing.TraceRecorder rec = new dev.ep4j.sim.timing.TraceRecorder(1_000_000);
+            final TimingResult traced = new DesModel().predict(c, rec);
+            final TimingResult plain = new DesModel().predict(c);
+            assertThat(traced.rankTimeUs()).as("%s", op).isEqualTo(plain.rankTimeUs());
+            assertThat(traced.events()).isEqualTo(plain.events());
+            final List<dev.ep4j.sim.timing.TraceRecorder.Event> events = rec.events();
+            assertThat(events).filteredOn(e -> !e.counter() && e.name().equals("main"))
+                .hasSize(c.shape().ranks());
+            final List<dev.ep4j.sim.timing.TraceRecorder.Event> counters = events.stream()
+                .filter(dev.ep4j.sim.timing.TraceRecorder.Event::counter).toList();
+            assertThat(counters).as("%s", op).isNotEmpty()
+                .allSatisfy(e -> assertThat(e.value()).isBetween(0.0, 1.0));
+            // the busiest NVLink or RDMA port is busy at some point of the kernel
+            assertThat(counters.stream().filter(e -> e.track().startsWith("nvlink ") || e.track().startsWith("rdma "))
+                .mapToDouble(dev.ep4j.sim.timing.TraceRecorder.Event::value).max().orElse(0)).isGreaterThan(0.5);
+        }
+    }
+
     private static long max(final long[] values) {
         long m = 0;
         for (final long v : values) {
